@@ -1,0 +1,1 @@
+"""virtconform conformance layer: CLI glue, suite runner, generators, properties."""
