@@ -1,0 +1,138 @@
+"""Host profiles: the guest capabilities, environment and monitor of one host.
+
+Why: libvirt's command line depends on the host it runs on -- which emulators
+and machine types exist, which environment variables it copies into the QEMU
+process, where the monitor socket lives. A profile pins all of that so the
+same domain always gives the same command line. ``libvirt-test`` is the host
+of libvirt 0.8.3's own test suite (tests/testutilsqemu.c, qemuxml2argvtest.c).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from .guests import Capabilities
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: What libvirt 0.8.3 copies from its own environment into every QEMU's, in
+#: this order, after the literal ``LC_ALL=C`` (ADD_ENV_COPY in qemudBuildCommandLine).
+BASE_ENV_COPY: tuple[str, ...] = (
+    "LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "HOME", "USER", "LOGNAME", "TMPDIR")
+#: Copied in addition for SDL graphics (after XAUTHORITY/DISPLAY from the XML).
+SDL_ENV_COPY: tuple[str, ...] = ("QEMU_AUDIO_DRV", "SDL_AUDIODRIVER")
+
+
+@dataclass(frozen=True)
+class Monitor:
+    """The monitor connection libvirt opens: a UNIX socket QEMU listens on."""
+
+    path: str
+    server: bool = True
+    nowait: bool = True
+    alias: str = "monitor"
+
+    def _opts(self) -> str:
+        return (",server" if self.server else "") + (",nowait" if self.nowait else "")
+
+    @property
+    def legacy_arg(self) -> str:
+        """``-monitor`` value: ``unix:/tmp/test-monitor,server,nowait``."""
+        return f"unix:{self.path}{self._opts()}"
+
+    @property
+    def chardev_arg(self) -> str:
+        """``-chardev`` value when QEMU has -chardev + -device."""
+        return f"socket,id={self.alias},path={self.path}{self._opts()}"
+
+    @property
+    def mon_arg(self) -> str:
+        """``-mon`` value paired with chardev_arg (readline mode; JSON is off in 0.8.3)."""
+        return f"chardev={self.alias},mode=readline"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One host. ``host_env`` is that host's environment (only the variables
+    that are set); ``env`` gives the pairs libvirt copies from it."""
+
+    name: str
+    capabilities_path: Path
+    host_env: tuple[tuple[str, str], ...]
+    monitor: Monitor
+    domid: int | None = None
+    description: str = ""
+    _caps: list[Capabilities] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The guest capabilities, parsed on first use and kept."""
+        if not self._caps:
+            from .guests import read_capabilities
+            self._caps.append(read_capabilities(str(self.capabilities_path)))
+        return self._caps[0]
+
+    def getenv(self, name: str) -> str | None:
+        for key, value in self.host_env:
+            if key == name:
+                return value
+        return None
+
+    def copy_env(self, names: Iterable[str]) -> list[tuple[str, str]]:
+        """ADD_ENV_COPY for each name, in order: only the variables that are set."""
+        out = []
+        for name in names:
+            value = self.getenv(name)
+            if value is not None:
+                out.append((name, value))
+        return out
+
+    @property
+    def env(self) -> list[tuple[str, str]]:
+        """The environment every command line starts with: LC_ALL=C, then the copies."""
+        return [("LC_ALL", "C"), *self.copy_env(BASE_ENV_COPY)]
+
+    def with_capabilities(self, path: str) -> Profile:
+        """The same host with the guest capabilities of ``path`` (``--capabilities``)."""
+        return Profile(name=self.name, capabilities_path=Path(path), host_env=self.host_env,
+                       monitor=self.monitor, domid=self.domid, description=self.description)
+
+
+_PROFILES: dict[str, Profile] = {
+    "libvirt-test": Profile(
+        name="libvirt-test",
+        capabilities_path=DATA_DIR / "libvirt-test-capabilities.xml",
+        host_env=(("PATH", "/bin"), ("HOME", "/home/test"), ("USER", "test"),
+                  ("LOGNAME", "test")),
+        monitor=Monitor("/tmp/test-monitor", server=True, nowait=True, alias="monitor"),
+        domid=None,
+        description="the host of libvirt 0.8.3's QEMU test suite",
+    ),
+}
+
+
+def profile_names() -> list[str]:
+    return sorted(_PROFILES)
+
+
+def get_profile(name: str, capabilities: str | None = None) -> Profile:
+    """The named profile, optionally with another capabilities XML file.
+
+    Unknown names are a UsageError (exit 2) listing the known ones.
+    """
+    try:
+        profile = _PROFILES[name]
+    except KeyError:
+        raise UsageError(f"unknown profile '{name}' (known: {', '.join(profile_names())})") from None
+    return profile.with_capabilities(capabilities) if capabilities else profile
+
+
+def load_capabilities(path: str) -> Capabilities:
+    """Guest capabilities from a file (for ``--capabilities FILE``)."""
+    from .guests import read_capabilities
+    return read_capabilities(path)
