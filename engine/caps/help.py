@@ -35,7 +35,7 @@ class HelpInfo:
 
 def _quote(line: str, limit: int = 60) -> str:
     """First line for a message: printable, one line, truncated."""
-    text = "".join(c if c.isprintable() else "?" for c in line)
+    text = "".join(c if c.isascii() and c.isprintable() else "?" for c in line)
     return text if len(text) <= limit else text[:limit] + "..."
 
 
