@@ -1,0 +1,195 @@
+"""XML -> QEMU command line: libvirt 0.8.3's qemudBuildCommandLine, section by section.
+
+The builder branches on capability flags only, never on QEMU versions. It works
+on a private copy of the domain, because aliases and PCI slots are assigned on
+the way (as libvirt assigns them to the running definition).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Refused
+from ..model.domain import Domain
+from .aliases import assign_aliases
+from .chardev import add_channels, add_monitor, add_serials_parallels
+from .clock import add_clock
+from .context import Build, CommandLine
+from .devices import (
+    add_balloon,
+    add_controllers,
+    add_hostdevs,
+    add_inputs,
+    add_sounds,
+    add_video,
+    add_watchdog,
+)
+from .disk import add_disks
+from .graphics import add_graphics
+from .net import add_nets
+from .pci import assign_pci_slots
+
+_BOOT_LETTER = {"cdrom": "d", "fd": "a", "hd": "c", "network": "n"}
+_BASE_ENV_COPY = ("LD_PRELOAD", "LD_LIBRARY_PATH", "PATH", "HOME", "USER", "LOGNAME", "TMPDIR")
+
+
+def _normalise_arch(arch: str) -> str:
+    """uname_normalize: i386..i686 all read as i686."""
+    return "i686" if len(arch) == 4 and arch[0] == "i" and arch[2:] == "86" else arch
+
+
+def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf: Any = None,
+                       domid: int | None = None, migrate_from: str | None = None) -> CommandLine:
+    """The environment and argv libvirt 0.8.3 would run for ``dom`` (a defaulted domain)."""
+    if conf is None:
+        from ..caps.qemuconf import QemuConf
+        conf = QemuConf()
+    caps = profile.capabilities
+    b = Build(dom=dom.copy(), flags=frozenset(flags), host_env=dict(profile.host_env), conf=conf,
+              caps=caps, host_arch=_normalise_arch(getattr(caps, "host_arch", None) or "x86_64"),
+              monitor_path=profile.monitor.path,
+              domid=-1 if domid is None else domid, migrate_from=migrate_from)
+    dom = b.dom
+    assign_aliases(dom, b.flags)
+    if b.device:
+        assign_pci_slots(dom)
+    migrate = _migration_source(b)
+
+    b.env("LC_ALL", "C")
+    for name in _BASE_ENV_COPY:
+        b.env_copy(name)
+    emulator = dom.devices.emulator
+    b.arg(emulator, "-S")
+    machine = caps.canonical_machine(emulator, dom.machine) if dom.machine else None
+    if machine:
+        b.arg("-M", machine)
+    _cpu(b)
+    if b.has("kqemu") and dom.type == "qemu" and _normalise_arch(dom.arch or "") == b.host_arch:
+        b.arg("-no-kqemu")
+    if b.has("kvm") and dom.type == "qemu":
+        b.arg("-no-kvm")
+    if b.has("enable-kvm") and dom.type == "kvm":
+        b.arg("-enable-kvm")
+    b.arg("-m", str(dom.current_memory // 1024))
+    if dom.hugepages:
+        _hugepages(b)
+    b.arg("-smp", _smp(b))
+    if b.has("name"):
+        b.arg("-name", _escaped(dom.name, "domain name"))
+    if b.has("uuid"):
+        b.arg("-uuid", dom.uuid)
+    if dom.type == "xen" or dom.os_type in ("xen", "linux"):
+        if b.has("domid"):
+            b.arg("-domid", str(b.domid))
+        elif b.has("xen-domid"):
+            b.arg("-xen-attach", "-xen-domid", str(b.domid))
+        else:
+            raise Refused(f"qemu emulator '{emulator}' does not support xen")
+    # -nographic must come before any serial/monitor/parallel option
+    if not dom.devices.graphics:
+        b.arg("-nographic")
+    if b.device:
+        if b.has("nodefconfig"):
+            b.arg("-nodefconfig")
+        b.arg("-nodefaults")
+    add_monitor(b)
+    add_clock(b)
+    if b.has("no-reboot") and dom.on_reboot != "restart":
+        b.arg("-no-reboot")
+    if not dom.has_feature("acpi"):
+        b.arg("-no-acpi")
+    _boot(b)
+    add_controllers(b)
+    add_disks(b)
+    add_nets(b)
+    add_serials_parallels(b)
+    add_channels(b)
+    b.arg("-usb")
+    add_inputs(b)
+    add_graphics(b)
+    add_video(b)
+    add_sounds(b)
+    add_watchdog(b)
+    add_hostdevs(b)
+    if migrate:
+        b.arg("-incoming", migrate)
+    add_balloon(b)
+    if dom.devices.filesystems:
+        raise Refused("filesystem passthrough is not supported by this QEMU driver")
+    return b.out
+
+
+def _escaped(value: str, what: str) -> str:
+    from .escape import opt
+    return opt(value, what)
+
+
+def _migration_source(b: Build) -> str | None:
+    src = b.migrate_from
+    if not src:
+        return None
+    if src.startswith("tcp"):
+        if not b.has("migrate-qemu-tcp"):
+            raise Refused("TCP migration is not supported with this QEMU binary")
+    elif src == "stdio":
+        if b.has("migrate-qemu-exec"):
+            return "exec:cat"
+        if not b.has("migrate-kvm-stdio"):
+            raise Refused("STDIO migration is not supported with this QEMU binary")
+    elif src.startswith("exec"):
+        if not b.has("migrate-qemu-exec"):
+            raise Refused("EXEC migration is not supported with this QEMU binary")
+    elif src.startswith("unix"):
+        if not b.has("migrate-qemu-unix"):
+            raise Refused("UNIX migration is not supported with this QEMU binary")
+    return src
+
+
+def _cpu(b: Build) -> None:
+    cpu = b.dom.cpu
+    if cpu is not None and (cpu.model or cpu.features):
+        raise Refused("a guest CPU model needs the host CPU map and `qemu -cpu ?`, "
+                      "which a capability set does not carry")
+
+
+def _hugepages(b: Build) -> None:
+    conf = b.conf
+    if not getattr(conf, "hugetlbfs_mount", None):
+        raise Refused("hugetlbfs filesystem is not mounted (set hugetlbfs_mount in qemu.conf)")
+    path = conf.hugepage_path
+    if not path:
+        raise Refused("hugepages are disabled by administrator config")
+    if not b.has("mem-path"):
+        raise Refused(f"hugepage backing not supported by '{b.dom.devices.emulator}'")
+    b.arg("-mem-prealloc", "-mem-path", path)
+
+
+def _smp(b: Build) -> str:
+    """qemuBuildSmpArgStr."""
+    dom = b.dom
+    s = str(dom.vcpu.count)
+    topo = dom.cpu.topology if dom.cpu is not None else None
+    if b.has("smp-topology"):
+        if topo is not None:
+            s += f",sockets={topo.sockets},cores={topo.cores},threads={topo.threads}"
+        else:
+            s += f",sockets={dom.vcpu.count},cores=1,threads=1"
+    elif topo is not None:
+        raise Refused("CPU topology is not supported by this QEMU binary")
+    return s
+
+
+def _boot(b: Build) -> None:
+    dom = b.dom
+    os_ = dom.os
+    if dom.bootloader:
+        b.arg("-bootloader", dom.bootloader)
+        return
+    devs = os_.boot_devs
+    if devs:
+        b.arg("-boot", "".join(_BOOT_LETTER[d] for d in devs))
+    if os_.kernel:
+        b.arg("-kernel", os_.kernel)
+    if os_.initrd:
+        b.arg("-initrd", os_.initrd)
+    if os_.cmdline:
+        b.arg("-append", os_.cmdline)

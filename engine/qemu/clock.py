@@ -1,0 +1,87 @@
+"""The guest clock: -rtc when available, else -localtime; TZ; timer options."""
+from __future__ import annotations
+
+import os
+import time
+
+from .context import Build
+
+
+def _now() -> int:
+    """Wall clock for offset='variable'; SOURCE_DATE_EPOCH pins it for reproducible output."""
+    pinned = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(pinned) if pinned and pinned.isdigit() else int(time.time())
+
+
+def rtc_spec(b: Build) -> str:
+    """qemuBuildClockArgStr."""
+    c = b.dom.clock
+    if c.offset == "utc":
+        s = "base=utc"
+    elif c.offset in ("localtime", "timezone"):
+        s = "base=localtime"
+    else:
+        tm = time.gmtime(_now() + (c.adjustment or 0))
+        s = (f"base={tm.tm_year}-{tm.tm_mon}-{tm.tm_mday}T{tm.tm_hour}:{tm.tm_min}:{tm.tm_sec}")
+    for t in c.timers:
+        if t.name != "rtc":
+            continue
+        if t.track == "boot":
+            raise b.refuse("unsupported rtc timer track 'boot'")
+        if t.track == "guest":
+            s += ",clock=vm"
+        elif t.track == "wall":
+            s += ",clock=host"
+        if t.tickpolicy == "catchup":
+            s += ",driftfix=slew"
+        elif t.tickpolicy in ("merge", "discard"):
+            raise b.refuse(f"unsupported rtc timer tickpolicy '{t.tickpolicy}'")
+        break
+    return s
+
+
+def add_clock(b: Build) -> None:
+    c = b.dom.clock
+    if b.has("rtc"):
+        b.arg("-rtc", rtc_spec(b))
+    elif c.offset in ("localtime", "timezone"):
+        b.arg("-localtime")
+    elif c.offset != "utc":
+        raise b.refuse(f"unsupported clock offset '{c.offset}'")
+    if c.offset == "timezone" and c.timezone:
+        b.env("TZ", c.timezone)
+    for t in c.timers:
+        _timer(b, t)
+
+
+def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
+    policy = t.tickpolicy
+    if t.name in ("platform", "tsc"):
+        raise b.refuse(f"unsupported timer type (name) '{t.name}'")
+    if t.name == "rtc":
+        if b.has("rtc-td-hack"):
+            if policy == "catchup":
+                b.arg("-rtc-td-hack")
+            elif policy in ("merge", "discard"):
+                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'")
+        elif not b.has("rtc") and policy not in (None, "delay"):
+            raise b.refuse(f"unsupported rtc tickpolicy '{policy}'")
+    elif t.name == "pit":
+        if policy in (None, "delay"):
+            if b.has("no-kvm-pit"):
+                b.arg("-no-kvm-pit-reinjection")
+        elif policy == "catchup":
+            if b.has("no-kvm-pit"):
+                pass  # the in-kernel PIT catches up by default
+            elif b.has("tdf"):
+                b.arg("-tdf")
+            else:
+                raise b.refuse(f"unsupported pit tickpolicy '{policy}'")
+        else:
+            raise b.refuse(f"unsupported pit tickpolicy '{policy}'")
+    elif t.name == "hpet":
+        if b.has("no-hpet"):
+            if t.present is False:
+                b.arg("-no-hpet")
+        elif t.present is True:
+            raise b.refuse("hpet timer is not supported by this QEMU")

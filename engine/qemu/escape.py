@@ -1,0 +1,25 @@
+"""Values that reach a QEMU option string must never inject options.
+
+QEMU's option parser reads ``,,`` as a literal comma, so commas are doubled;
+characters that no quoting can carry through a command line (newline, CR,
+NUL) are refused. libvirt 0.8.3 did neither; no reference case changes.
+"""
+from __future__ import annotations
+
+from ..errors import Refused
+
+_UNSAFE = ("\n", "\r", "\x00")
+
+
+def check_value(value: str, what: str) -> str:
+    """Refuse values that cannot be passed safely at all."""
+    for ch in _UNSAFE:
+        if ch in value:
+            raise Refused(f"{what} contains a character that cannot be passed to QEMU safely "
+                          f"({ch!r})")
+    return value
+
+
+def opt(value: str, what: str = "value") -> str:
+    """A value placed inside a comma-separated QEMU option: commas doubled."""
+    return check_value(value, what).replace(",", ",,")

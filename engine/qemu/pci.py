@@ -1,0 +1,103 @@
+"""PCI slot assignment for -device QEMU (libvirt 0.8.x qemuAssignDevicePCISlots).
+
+Fixed slots: 0 host bridge, 1 PIIX3 (ISA bridge, IDE, USB), 2 the first VGA,
+3 the virtio balloon. Every other PCI device without a user-given address gets
+the lowest free slot from 4 on; user-given addresses are collected first and
+skipped. Conflicts and exhaustion are errors, not QEMU start-up failures.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConfigError
+from ..model.address import PciAddress, pci
+from ..model.domain import Domain
+
+LAST_SLOT = 31
+FIRST_FREE = 4
+_RESERVED = {0: "the host bridge", 1: "the PIIX3 (ISA bridge, IDE and USB controllers)",
+             2: "the primary VGA card", 3: "the virtio memory balloon"}
+
+
+def _pci_devices(dom: Domain) -> list[tuple[str, Any]]:
+    """Every device that may sit on the PCI bus, in libvirt's assignment order."""
+    devs = dom.devices
+    out: list[tuple[str, Any]] = []
+    out += [("disk", d) for d in devs.disks if d.bus == "virtio"]
+    out += [("net", n) for n in devs.interfaces]
+    out += [("sound", s) for s in devs.sounds if s.model not in ("sb16", "pcspk")]
+    out += [("hostdev", h) for h in devs.hostdevs if h.type == "pci"]
+    out += [("video", v) for v in devs.videos[1:]]
+    out += [("controller", c) for c in devs.controllers
+            if c.type != "fdc" and not (c.type == "ide" and c.index == 0)]
+    if devs.watchdog is not None:
+        out.append(("watchdog", devs.watchdog))
+    return out
+
+
+def assign_pci_slots(dom: Domain) -> None:
+    """Give every PCI device of ``dom`` (a private copy) an address, or raise."""
+    devs = dom.devices
+    used: dict[int, str] = {}
+    balloon = devs.memballoon if (devs.memballoon and devs.memballoon.model == "virtio") else None
+
+    def claim(slot: int, who: str, dev: Any) -> None:
+        if slot in used:
+            raise dev.error(f"PCI slot 0x{slot:02x} is assigned twice ({used[slot]} and {who})")
+        used[slot] = who
+
+    # user-given addresses first
+    explicit: list[tuple[str, Any]] = list(_pci_devices(dom))
+    for c in devs.controllers:
+        if c.type == "ide" and c.index == 0 and isinstance(c.address, PciAddress):
+            a = c.address
+            if a.key() != (0, 0, 1, 1):
+                raise c.error("the primary IDE controller must have PCI address 0:0:1.1")
+    if devs.videos and isinstance(devs.videos[0].address, PciAddress):
+        if devs.videos[0].address.key() != (0, 0, 2, 0):
+            raise devs.videos[0].error("the primary video card must have PCI address 0:0:2.0")
+    if balloon is not None:
+        explicit.append(("memballoon", balloon))
+    for kind, dev in explicit:
+        a = dev.address
+        if isinstance(a, PciAddress):
+            _check_supported(dev, a)
+            if a.slot in _RESERVED and not (kind == "memballoon" and a.slot == 3):
+                raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
+            claim(a.slot, kind, dev)
+        elif a is not None:
+            raise dev.error(f"{kind} cannot have a '{a.type}' address")
+    if balloon is not None and balloon.address is None:
+        if 3 in used:
+            raise balloon.error("PCI slot 0x03 is reserved for the virtio memory balloon")
+        balloon.address = pci(3)
+        used[3] = "memballoon"
+    nxt = FIRST_FREE
+    for kind, dev in _pci_devices(dom):
+        if dev.address is not None:
+            continue
+        while nxt <= LAST_SLOT and nxt in used:
+            nxt += 1
+        if nxt > LAST_SLOT:
+            raise ConfigError(f"no more available PCI slots for {kind}")
+        dev.address = pci(nxt)
+        used[nxt] = kind
+
+
+def _check_supported(dev: Any, a: PciAddress) -> None:
+    """qemuBuildDeviceAddressStr: QEMU 0.12 has one PCI domain and bus, no functions."""
+    if a.domain != 0:
+        raise dev.error("only PCI device addresses with domain=0 are supported")
+    if a.bus != 0:
+        raise dev.error("only PCI device addresses with bus=0 are supported")
+    if a.function != 0:
+        raise dev.error("only PCI device addresses with function=0 are supported")
+
+
+def address_opt(dev: Any) -> str:
+    """',bus=pci.0,addr=0xN' for a PCI-addressed device, else ''."""
+    a = dev.address
+    if isinstance(a, PciAddress):
+        _check_supported(dev, a)
+        return f",bus=pci.0,addr=0x{a.slot:x}"
+    return ""
