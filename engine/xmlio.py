@@ -1,12 +1,15 @@
 """Safe reading of XML documents: the one door every command goes through.
 
 No DTD loading, no entity expansion, no network, no external files; size and
-depth limits; every failure is a located one-line error. Parsing is done by
-libxml2 through lxml, so this stays fast enough for batch use.
+depth limits; every failure is a located one-line error that never quotes the
+input. Parsing is done by libxml2 through lxml, so this stays fast enough for
+batch use.
 """
 from __future__ import annotations
 
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -15,6 +18,10 @@ from .errors import DocumentError, InputError
 
 MAX_BYTES = 8 * 1024 * 1024      # libvirt itself refuses domain XML above ~10 MB
 MAX_DEPTH = 64                   # a domain is < 10 deep; anything deeper is hostile
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_TRAILING_POS = re.compile(r",\s*line \d+, column \d+\s*$")
 
 
 @dataclass
@@ -26,47 +33,96 @@ class Document:
     root: etree._Element
     _lines: list[bytes] | None = field(default=None, repr=False)
 
+    def line_text(self, line: int) -> bytes:
+        """Raw bytes of 1-based ``line`` (empty when out of range)."""
+        if self._lines is None:
+            self._lines = self.data.split(b"\n")
+        return self._lines[line - 1] if 0 < line <= len(self._lines) else b""
+
     def locate(self, elem: etree._Element) -> tuple[int, int]:
         """(line, column) of the start tag of ``elem``; column is 1-based."""
         line = elem.sourceline or 0
         if line <= 0:
             return 0, 0
-        if self._lines is None:
-            self._lines = self.data.split(b"\n")
-        text = self._lines[line - 1] if line - 1 < len(self._lines) else b""
+        text = self.line_text(line)
         tag = etree.QName(elem).localname.encode()
-        col = text.find(b"<" + tag)
+        col = _find_tag(text, tag)
         return line, (col + 1 if col >= 0 else 1)
+
+
+def _find_tag(text: bytes, tag: bytes) -> int:
+    """Offset of ``<tag`` followed by a delimiter in ``text``, or -1."""
+    start = 0
+    while True:
+        col = text.find(b"<" + tag, start)
+        if col < 0:
+            return -1
+        nxt = text[col + 1 + len(tag):col + 2 + len(tag)]
+        if nxt in (b"", b" ", b">", b"/", b"\t", b"\r"):
+            return col
+        start = col + 1
 
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_blank_text=False, collect_ids=False,
+        huge_tree=False, remove_blank_text=False, collect_ids=False, remove_pis=False,
     )
 
 
 def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1."""
     if path == "-":
-        raise InputError("reading standard input is not supported", path=path)
+        raise InputError("reading standard input is not supported", path=path, line=0, column=0)
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
+        raise InputError("no such file", path=path, line=0, column=0) from None
     except OSError as e:
-        raise InputError(f"cannot access file: {e.strerror}", path=path) from None
-    if os.path.isdir(path):
-        raise InputError("is a directory", path=path)
+        raise InputError(f"cannot access file: {e.strerror}", path=path, line=0, column=0) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory", path=path, line=0, column=0)
+    if not stat.S_ISREG(st.st_mode):
+        # FIFOs, devices, sockets: reading could block forever or never end
+        raise InputError("not a regular file", path=path, line=0, column=0)
+    if st.st_size > limit:
+        raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
+                            line=1, column=1)
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
     except OSError as e:
-        raise InputError(f"cannot read file: {e.strerror}", path=path) from None
-    if len(data) > limit or st.st_size > limit:
+        raise InputError(f"cannot read file: {e.strerror}", path=path, line=0, column=0) from None
+    if len(data) > limit:
         raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
                             line=1, column=1)
     return data
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of byte ``offset`` in ``data``."""
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def _refuse_entities(data: bytes, path: str) -> None:
+    """A DOCTYPE declaring entities is refused before libxml2 sees it (billion laughs, XXE)."""
+    doctype = _DOCTYPE.search(data)
+    if doctype is None:
+        return
+    decl = _ENTITY_DECL.search(data, doctype.end())
+    if decl is not None:
+        line, col = _position(data, decl.start())
+        raise DocumentError("DOCTYPE declares entities: refused", path=path, line=line, column=col)
+
+
+def _syntax_message(e: etree.XMLSyntaxError) -> str:
+    msg = _TRAILING_POS.sub("", e.msg or "") or "malformed XML"
+    if msg.startswith("Excessive depth"):
+        return f"element nesting deeper than {MAX_DEPTH} levels"
+    if "character encoding" in msg or "not proper UTF-8" in msg:
+        return "invalid bytes for the document's encoding (UTF-8 unless declared)"
+    return msg
 
 
 def _check_depth(root: etree._Element, path: str) -> None:
@@ -81,18 +137,20 @@ def _check_depth(root: etree._Element, path: str) -> None:
 
 def parse_bytes(data: bytes, path: str = "<string>") -> Document:
     """Parse bytes into a Document, refusing anything unsafe."""
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"document is larger than the limit of {MAX_BYTES} bytes", path=path,
+                            line=1, column=1)
     if not data.strip():
         raise DocumentError("document is empty", path=path, line=1, column=1)
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        if b"<!entity" in data.lower():
-            raise DocumentError("DOCTYPE declares entities: refused", path=path, line=1, column=1)
+    _refuse_entities(data, path)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
-        line, col = (e.position if e.position else (0, 0))
-        msg = e.msg or "malformed XML"
-        raise DocumentError(msg, path=path, line=line, column=col + 1 if col >= 0 else 1) from None
+        line, col = e.position if e.position else (1, 1)
+        raise DocumentError(_syntax_message(e), path=path, line=max(line, 1),
+                            column=max(col, 1)) from None
+    except ValueError as e:  # e.g. unicode strings with an encoding declaration
+        raise DocumentError(f"cannot parse: {e}", path=path, line=1, column=1) from None
     if root is None:
         raise DocumentError("no root element", path=path, line=1, column=1)
     _check_depth(root, path)
