@@ -200,6 +200,9 @@ def _problems(doc: Document, elem: etree._Element, log: etree._ListErrorLog) -> 
         m = _EXTRA.search(message)
         extra = [c for c in elem if isinstance(c.tag, str)
                  and etree.QName(c).localname == m.group(1)] if m else []
+        if m and not extra:  # blamed on an ancestor: look deeper
+            extra = [c for c in elem.iter() if isinstance(c.tag, str) and c is not elem
+                     and etree.QName(c).localname == m.group(1)]
         if extra:  # point at the surplus child (the last one, for duplicates)
             line, column = doc.locate(extra[-1])
         elif line <= 0:
