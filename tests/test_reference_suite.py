@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import reference_suite
 from virtconform.conformance.suite import Runner, load_cases
 
