@@ -1,0 +1,398 @@
+"""A QEMU command line -> the Domain it describes (libvirt 0.8.3 qemuParseCommandLine).
+
+Why: ``virsh domxml-from-native qemu-argv`` is how guests started by hand were
+brought under libvirt. We follow libvirt's conversion (its defaults, its
+first pass over ``-net nic``, its implicit devices) but refuse, with the
+option named and located, everything it would have dropped with a warning:
+an argument we cannot represent is an error, never a silent loss.
+"""
+from __future__ import annotations
+
+import uuid as _uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..defaults import GuestCaps, _implicit_controllers
+from ..errors import ConfigError
+from ..model.chardev import CharDev
+from ..model.devices_misc import (
+    WATCHDOG_ACTIONS,
+    WATCHDOG_MODELS,
+    Graphics,
+    Hostdev,
+    Input,
+    MemBalloon,
+    Sound,
+    Video,
+    VideoModel,
+    Watchdog,
+    default_video_ram,
+)
+from ..model.disk import Disk, DiskSource, DiskTarget
+from ..model.domain import Boot, Clock, Devices, Domain, Features, Os, OsType, Uuid, Vcpu
+from ..model.net import Interface
+from .argvparts import (
+    ArgError,
+    c_int,
+    legacy_disk,
+    parse_chr,
+    parse_drive,
+    parse_net,
+    parse_pci_host,
+    parse_usb_host,
+)
+from .argvsplit import SplitCommandLine, Token, split_command_line
+
+_UUID_NS = _uuid.UUID("0b4c8e1e-3a0e-5d1c-9a43-6a1b2f7c5e10")
+BOOT_LAST = 4
+_BOOT_LETTERS = {"a": "fd", "c": "hd", "d": "cdrom", "n": "network"}
+_VGA = {"std": "vga", "cirrus": "cirrus", "vmware": "vmvga", "xenfb": "xen"}
+_SOUND = ("pcspk", "sb16", "es1370", "ac97")
+_LEGACY_DISKS = {f"-{p}{c}" for p in ("hd", "sd") for c in "abcd"} | {"-fda", "-fdb", "-cdrom"}
+
+
+@dataclass
+class _State:
+    """What the loop gathers before the Domain is assembled."""
+
+    path: str
+    cmd: SplitCommandLine
+    virt_type: str = "qemu"
+    os_type: str = "hvm"
+    arch: str = "i686"
+    machine: str | None = None
+    name: str | None = None
+    uuid: str | None = None
+    memory: int = 64 * 1024
+    vcpus: int = 1
+    acpi: bool = True
+    pae: bool = False
+    clock: str = "utc"
+    on_reboot: str = "restart"
+    kernel: str | None = None
+    initrd: str | None = None
+    cmdline: str | None = None
+    bootloader: str | None = None
+    boot: list[str] = field(default_factory=list)
+    nographic: bool = False
+    fullscreen: bool = False
+    video: str = "cirrus"
+    nics: list[str] = field(default_factory=list)
+    nvirtio: int = 0
+    disks: list[Disk] = field(default_factory=list)
+    nets: list[Interface] = field(default_factory=list)
+    serials: list[CharDev] = field(default_factory=list)
+    parallels: list[CharDev] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)
+    graphics: list[Graphics] = field(default_factory=list)
+    sounds: list[Sound] = field(default_factory=list)
+    hostdevs: list[Hostdev] = field(default_factory=list)
+    watchdog: Watchdog | None = None
+
+
+Handler = Callable[[_State, str, str], None]
+
+
+def parse_argv_text(text: str, caps: GuestCaps, path: str = "<string>") -> Domain:
+    """Parse the text of a ``.args`` file into a Domain (libvirt's inactive view)."""
+    return parse_command_line(split_command_line(text, path), caps, path)
+
+
+def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<string>") -> Domain:
+    """qemuParseCommandLine: defaults, the -net nic pre-pass, the option loop, implicit devices."""
+    st = _State(path=path, cmd=cmd)
+    emulator = cmd.emulator.text
+    if "kvm" in emulator:
+        st.virt_type, st.pae = "kvm", True
+    if "xenner" in emulator:
+        st.virt_type, st.os_type = "kvm", "xen"
+    rest = emulator if emulator.startswith("qemu") else emulator[emulator.find("qemu"):] \
+        if "qemu" in emulator else ""
+    if rest.startswith("qemu-system-") and len(rest) > len("qemu-system-"):
+        st.arch = rest[len("qemu-system-"):]
+    args = cmd.args
+    # first pass: the guest side of every NIC, to pair with its host side by vlan
+    i = 0
+    while i < len(args):
+        if _opt(args[i].text) == "-net" and i + 1 < len(args):
+            if args[i + 1].text.startswith("nic"):
+                st.nics.append(args[i + 1].text)
+            i += 1
+        i += 1
+    i = 0
+    while i < len(args):
+        tok = args[i]
+        opt = _opt(tok.text)
+        spec = _OPTIONS.get(opt)
+        if spec is None and opt in _LEGACY_DISKS:
+            spec = (True, _legacy_disk)
+        if spec is None:
+            raise _located(ConfigError(f"unsupported QEMU argument '{tok.text}'"), path, tok)
+        wants_value, handler = spec
+        val_tok = tok
+        val = ""
+        if wants_value:
+            if i + 1 >= len(args):
+                raise _located(ConfigError(f"missing value for {opt} argument"), path, tok)
+            i += 1
+            val_tok = args[i]
+            val = val_tok.text
+        try:
+            handler(st, opt, val)
+        except ArgError as e:
+            raise _located(ConfigError(f"{opt}: {e.message}"), path, val_tok) from None
+        i += 1
+    return _assemble(st, caps)
+
+
+def _opt(text: str) -> str:
+    """QEMU takes --opt for -opt; libvirt folds them the same way."""
+    return text[1:] if text.startswith("--") else text
+
+
+def _located(err: ConfigError, path: str, tok: Token) -> ConfigError:
+    err.located(path, tok.line, tok.col)
+    return err
+
+
+# --------------------------------------------------------------------------- option handlers
+
+def _vnc(st: _State, opt: str, val: str) -> None:
+    host, sep, rest = val.partition(":")
+    if not sep:
+        g = Graphics(type="vnc", port=-1, autoport=True)
+    else:
+        disp, _, opts = rest.partition(",")
+        n = c_int(disp)
+        if n is None or n < 0 or n + 5900 > 65535:
+            raise ArgError(f"cannot parse VNC port '{rest}'")
+        g = Graphics(type="vnc", port=5900 + n, autoport=False, listen=host or None)
+        for o in opts.split(",") if opts else []:
+            key = o.partition("=")[0]
+            if key not in ("tls", "x509", "x509verify", "sasl", "password"):
+                raise ArgError(f"unsupported VNC option '{o}'")
+            # TLS/SASL/password come from qemu.conf, not from the domain
+    st.graphics.append(g)
+
+
+def _mem(st: _State, opt: str, val: str) -> None:
+    n = c_int(val)
+    if n is None or n < 0:
+        raise ArgError(f"cannot parse memory level '{val}'")
+    st.memory = n * 1024
+
+
+def _smp(st: _State, opt: str, val: str) -> None:
+    n = c_int(val)
+    if n is None or n < 1:
+        raise ArgError(f"cannot parse CPU count '{val}'")
+    st.vcpus = n
+
+
+def _uuid_opt(st: _State, opt: str, val: str) -> None:
+    try:
+        st.uuid = Uuid().parse(val)
+    except ValueError:
+        raise ArgError(f"cannot parse UUID '{val}'") from None
+
+
+def _legacy_disk(st: _State, opt: str, val: str) -> None:
+    if not val:
+        raise ArgError("empty disk path")
+    st.disks.append(legacy_disk(opt[1:], val))
+
+
+def _set(attr: str, value: object) -> Handler:
+    def handler(st: _State, opt: str, val: str) -> None:
+        setattr(st, attr, value)
+    return handler
+
+
+def _store(attr: str) -> Handler:
+    def handler(st: _State, opt: str, val: str) -> None:
+        setattr(st, attr, val)
+    return handler
+
+
+def _ignore(st: _State, opt: str, val: str) -> None:
+    """Options libvirt sets itself on every start (monitor, -S, -usb, ...)."""
+
+
+def _boot(st: _State, opt: str, val: str) -> None:
+    devs: list[str] = []
+    for ch in val:
+        if len(devs) >= BOOT_LAST or ch == ",":
+            break
+        if ch in _BOOT_LETTERS:
+            devs.append(_BOOT_LETTERS[ch])
+        else:
+            raise ArgError(f"unknown boot device '{ch}' in '{val}'")
+    st.boot = devs
+
+
+def _chr(st: _State, opt: str, val: str) -> None:
+    if val == "none":
+        return
+    (st.serials if opt == "-serial" else st.parallels).append(parse_chr(val))
+
+
+def _usbdevice(st: _State, opt: str, val: str) -> None:
+    if val in ("tablet", "mouse"):
+        st.inputs.append(Input(type=val, bus="usb"))
+    elif val.startswith("disk:"):
+        src = val[len("disk:"):]
+        if not src:
+            raise ArgError("missing path in USB disk")
+        block = src.startswith("/dev/")
+        st.disks.append(Disk(type="block" if block else "file", device="disk",
+                             source=DiskSource(dev=src) if block else DiskSource(file=src),
+                             target=DiskTarget(dev="sda", bus="usb")))
+    else:
+        st.hostdevs.append(parse_usb_host(val))
+
+
+def _net(st: _State, opt: str, val: str) -> None:
+    if val.startswith("nic") or val == "none":
+        return
+    seed = f"{_fingerprint(st)}/net{len(st.nets)}"
+    st.nets.append(parse_net(val, st.nics, seed))
+
+
+def _drive(st: _State, opt: str, val: str) -> None:
+    disk = parse_drive(val, st.nvirtio)
+    st.disks.append(disk)
+    if disk.bus == "virtio":
+        st.nvirtio += 1
+
+
+def _pcidevice(st: _State, opt: str, val: str) -> None:
+    st.hostdevs.append(parse_pci_host(val))
+
+
+def _soundhw(st: _State, opt: str, val: str) -> None:
+    for model in val.split(","):
+        if model not in _SOUND:
+            raise ArgError(f"unsupported sound model '{model}'")
+        st.sounds.append(Sound(model=model))
+
+
+def _watchdog(st: _State, opt: str, val: str) -> None:
+    if val not in WATCHDOG_MODELS:
+        raise ArgError(f"unsupported watchdog model '{val}'")
+    st.watchdog = Watchdog(model=val, action="reset")
+
+
+def _watchdog_action(st: _State, opt: str, val: str) -> None:
+    if val not in WATCHDOG_ACTIONS:
+        raise ArgError(f"unknown watchdog action '{val}'")
+    if st.watchdog is None:
+        raise ArgError("-watchdog-action without a -watchdog before it")
+    st.watchdog.action = val
+
+
+def _vga(st: _State, opt: str, val: str) -> None:
+    if val == "none":
+        return
+    if val not in _VGA:
+        raise ArgError(f"unknown video adapter type '{val}'")
+    st.video = _VGA[val]
+
+
+_OPTIONS: dict[str, tuple[bool, Handler]] = {
+    "-vnc": (True, _vnc),
+    "-m": (True, _mem),
+    "-smp": (True, _smp),
+    "-uuid": (True, _uuid_opt),
+    "-no-acpi": (False, _set("acpi", False)),
+    "-no-reboot": (False, _set("on_reboot", "destroy")),
+    "-no-kvm": (False, _set("virt_type", "qemu")),
+    "-enable-kvm": (False, _set("virt_type", "kvm")),
+    "-nographic": (False, _set("nographic", True)),
+    "-full-screen": (False, _set("fullscreen", True)),
+    "-localtime": (False, _set("clock", "localtime")),
+    "-kernel": (True, _store("kernel")),
+    "-initrd": (True, _store("initrd")),
+    "-append": (True, _store("cmdline")),
+    "-boot": (True, _boot),
+    "-name": (True, _store("name")),
+    "-M": (True, _store("machine")),
+    "-serial": (True, _chr),
+    "-parallel": (True, _chr),
+    "-usbdevice": (True, _usbdevice),
+    "-net": (True, _net),
+    "-drive": (True, _drive),
+    "-pcidevice": (True, _pcidevice),
+    "-soundhw": (True, _soundhw),
+    "-watchdog": (True, _watchdog),
+    "-watchdog-action": (True, _watchdog_action),
+    "-bootloader": (True, _store("bootloader")),
+    "-vmwarevga": (False, _set("video", "vmvga")),
+    "-std-vga": (False, _set("video", "vga")),
+    "-vga": (True, _vga),
+    # set by libvirt on every start; nothing of the domain definition
+    "-domid": (True, _ignore),
+    "-usb": (False, _ignore),
+    "-pidfile": (True, _ignore),
+    "-incoming": (True, _ignore),
+    "-monitor": (True, _ignore),
+    "-S": (False, _ignore),
+    "-nodefaults": (False, _ignore),
+    "-nodefconfig": (False, _ignore),
+    "-no-kqemu": (False, _ignore),
+    "-xen-attach": (False, _ignore),
+    "-xen-domid": (True, _ignore),
+}
+
+
+# --------------------------------------------------------------------------- assembly
+
+def _fingerprint(st: _State) -> str:
+    """A stable seed for what libvirt draws at random (UUID, MAC addresses)."""
+    parts = [f"{k}={v}" for k, v in st.cmd.env] + [st.cmd.emulator.text] + [t.text for t in st.cmd.args]
+    return "\0".join(parts)
+
+
+def _assemble(st: _State, caps: GuestCaps) -> Domain:
+    """The part of qemuParseCommandLine after the loop: implicit graphics, video, balloon."""
+    devs = Devices(emulator=st.cmd.emulator.text)
+    devs.disks = st.disks
+    devs.interfaces = st.nets
+    for kind, items in (("serial", st.serials), ("parallel", st.parallels)):
+        for n, chr_ in enumerate(items):
+            chr_.normalise()
+            chr_.apply_target(kind, n)
+    devs.serials = st.serials
+    devs.parallels = st.parallels
+    if st.serials:
+        # libvirt echoes the first serial port as the (legacy) console
+        console = st.serials[0].copy()
+        console.target = console.target.copy()
+        console.target.port = 0
+        devs.consoles = [console]
+    graphics = st.graphics
+    if not st.nographic and not graphics:
+        graphics = [Graphics(type="sdl", display=st.cmd.getenv("DISPLAY"),
+                             xauth=st.cmd.getenv("XAUTHORITY"),
+                             fullscreen=True if st.fullscreen else None)]
+    devs.graphics = graphics
+    devs.inputs = list(st.inputs)
+    if graphics:
+        devs.inputs.append(Input(type="mouse", bus="ps2" if st.os_type == "hvm" else "xen"))
+        vtype = "xen" if st.virt_type == "xen" else st.video
+        devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(st.virt_type, vtype) or None,
+                                              heads=1))]
+    devs.sounds = st.sounds
+    devs.hostdevs = st.hostdevs
+    devs.watchdog = st.watchdog
+    devs.memballoon = MemBalloon(model="virtio")
+    _implicit_controllers(devs)
+    machine = st.machine or caps.default_machine(st.os_type, st.arch, st.virt_type)
+    features = Features(acpi=st.acpi, pae=st.pae) if (st.acpi or st.pae) else None
+    os_ = Os(type=OsType(arch=st.arch, machine=machine, name=st.os_type), kernel=st.kernel,
+             initrd=st.initrd, cmdline=st.cmdline,
+             boot=[] if st.bootloader else [Boot(dev=d) for d in st.boot])
+    return Domain(type=st.virt_type, name=st.name or "unnamed",
+                  uuid=st.uuid or str(_uuid.uuid5(_UUID_NS, _fingerprint(st))),
+                  memory=st.memory, current_memory=st.memory, vcpu=Vcpu(count=st.vcpus),
+                  bootloader=st.bootloader, os=os_, features=features, clock=Clock(offset=st.clock),
+                  on_poweroff="destroy", on_reboot=st.on_reboot, on_crash="destroy", devices=devs)

@@ -1,0 +1,395 @@
+"""Values of single QEMU options -> model objects (libvirt 0.8.3 qemuParseCommandLine* helpers).
+
+Each function takes the option's value text and returns model elements or
+raises ``ArgError``; the caller adds the location of the offending word. They
+follow libvirt's helpers (qemuParseCommandLineKeywords, -Chr, -Disk, -Net,
+-USB, -PCI) and are stricter where libvirt silently dropped what it did not
+understand: a conversion that loses a setting must say so.
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import ConfigError
+from ..model.address import HostPciAddress, HostUsbAddress
+from ..model.chardev import CharDev, ChrSource
+from ..model.devices_misc import Hostdev, HostdevSource
+from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_name
+from ..model.net import MAC, Interface, NetSource, generated_mac
+
+
+class ArgError(ConfigError):
+    """An unlocated problem with one option value; the parser locates it."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+def c_int(text: str) -> int | None:
+    """virStrToLong_i with base 10 on the whole string; None when it is not one."""
+    if re.fullmatch(r"[+-]?[0-9]+", text.strip(" \t")) and not text[-1:].isspace():
+        v = int(text)
+        return v if -(2**31) <= v < 2**31 else None
+    return None
+
+
+def parse_keywords(text: str, allow_empty: bool = False) -> list[tuple[str, str | None]]:
+    """qemuParseCommandLineKeywords: 'k=v,k2=v2' in order; ',,' stays a literal comma.
+
+    libvirt 0.8.3 has no ',,' escape, but QEMU does, and later builders escape
+    commas in paths that way, so reading it back keeps such paths whole.
+    """
+    out: list[tuple[str, str | None]] = []
+    if text == "":
+        return out
+    for item in _split_commas(text):
+        key, sep, value = item.partition("=")
+        if not sep:
+            if not allow_empty:
+                raise ArgError(f"malformed keyword arguments in '{text}'")
+            out.append((key, None))
+        else:
+            out.append((key, value))
+    return out
+
+
+def _split_commas(text: str) -> list[str]:
+    items: list[str] = []
+    buf: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == ",":
+            if text[i + 1:i + 2] == ",":
+                buf.append(",")
+                i += 2
+                continue
+            items.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    items.append("".join(buf))
+    return items
+
+
+# --------------------------------------------------------------------------- character devices
+
+def parse_chr(val: str) -> CharDev:
+    """qemuParseCommandLineChr: QEMU's legacy -serial/-parallel syntax."""
+    if val == "null":
+        return CharDev(type="null")
+    if val == "vc":
+        return CharDev(type="vc")
+    if val == "pty":
+        return CharDev(type="pty")
+    if val == "stdio":
+        return CharDev(type="stdio")
+    for prefix, kind in (("file:", "file"), ("pipe:", "pipe")):
+        if val.startswith(prefix):
+            path = val[len(prefix):]
+            if not path:
+                raise ArgError(f"missing path in character device '{val}'")
+            return CharDev(type=kind, sources=[ChrSource(path=path)])
+    if val.startswith("udp:"):
+        return _parse_udp(val[len("udp:"):], val)
+    if val.startswith("tcp:") or val.startswith("telnet:"):
+        telnet = val.startswith("telnet:")
+        rest = val.split(":", 1)[1]
+        host, sep, svc = rest.partition(":")
+        if not sep:
+            raise ArgError(f"cannot find port number in character device {val}")
+        svc, _, opts = svc.partition(",")
+        if not svc:
+            raise ArgError(f"cannot find port number in character device {val}")
+        listen = "server" in opts.split(",")
+        return CharDev(type="tcp", sources=[ChrSource(mode="bind" if listen else "connect",
+                                                      host=host, service=svc)],
+                       protocol="telnet" if telnet else "raw")
+    if val.startswith("unix:"):
+        path, _, opts = val[len("unix:"):].partition(",")
+        if not path:
+            raise ArgError(f"missing path in character device '{val}'")
+        flags = opts.split(",")
+        listen = "server" in flags or "listen" in flags
+        return CharDev(type="unix", sources=[ChrSource(mode="bind" if listen else "connect", path=path)])
+    if val.startswith("/dev"):
+        return CharDev(type="dev", sources=[ChrSource(path=val)])
+    raise ArgError(f"unknown character device syntax {val}")
+
+
+def _parse_udp(rest: str, val: str) -> CharDev:
+    """udp:[CHOST]:CSVC[@[BHOST]:BSVC] -> connect source, then the optional bind source."""
+    conn, at, bind = rest.partition("@")
+    chost, sep, csvc = conn.partition(":")
+    if not sep or not csvc:
+        raise ArgError(f"missing connect port in character device '{val}'")
+    sources = []
+    if at:
+        bhost, _, bsvc = bind.partition(":")
+        sources.append(ChrSource(mode="bind", host=bhost or None, service=bsvc or None))
+    sources.append(ChrSource(mode="connect", host=chost or None, service=csvc))
+    return CharDev(type="udp", sources=sources)
+
+
+# --------------------------------------------------------------------------- usb / pci host devices
+
+def parse_usb_host(val: str) -> Hostdev:
+    """qemuParseCommandLineUSB: host:BUS.DEV (decimal) or host:VVVV:PPPP (hex)."""
+    if not val.startswith("host:"):
+        raise ArgError(f"unknown USB device syntax '{val}'")
+    start = val[len("host:"):]
+    if ":" in start:
+        vendor, _, product = start.partition(":")
+        v = _hex(vendor, 0xFFFF)
+        if v is None:
+            raise ArgError(f"cannot extract USB device vendor '{val}'")
+        p = _hex(product, 0xFFFF)
+        if p is None:
+            raise ArgError(f"cannot extract USB device product '{val}'")
+        src = HostdevSource(vendor=v, product=p)
+    else:
+        bus, dot, dev = start.partition(".")
+        b = c_int(bus) if dot else None
+        if b is None or b < 0:
+            raise ArgError(f"cannot extract USB device bus '{val}'")
+        d = c_int(dev)
+        if d is None or d < 0:
+            raise ArgError(f"cannot extract USB device address '{val}'")
+        src = HostdevSource(address=HostUsbAddress(bus=b, device=d))
+    return Hostdev(mode="subsystem", type="usb", managed=False, source=src)
+
+
+def parse_pci_host(val: str) -> Hostdev:
+    """qemuParseCommandLinePCI: host=BB:SS.F, all hexadecimal."""
+    if not val.startswith("host="):
+        raise ArgError(f"unknown PCI device syntax '{val}'")
+    m = re.fullmatch(r"(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]+):([0-9a-fA-F]+)\.([0-9a-fA-F]+)",
+                     val[len("host="):])
+    if m is None:
+        raise ArgError(f"cannot extract PCI device address '{val}'")
+    dom, bus, slot, fn = (int(g, 16) if g else 0 for g in m.groups())
+    if bus > 0xFF or slot > 0x1F or fn > 0x7:
+        raise ArgError(f"PCI device address out of range in '{val}'")
+    return Hostdev(mode="subsystem", type="pci", managed=True,
+                   source=HostdevSource(address=HostPciAddress(domain=dom, bus=bus, slot=slot, function=fn)))
+
+
+def _hex(text: str, hi: int) -> int | None:
+    if not re.fullmatch(r"(0[xX])?[0-9a-fA-F]+", text):
+        return None
+    v = int(text, 16)
+    return v if v <= hi else None
+
+
+# --------------------------------------------------------------------------- -drive
+
+_DRIVE_BUSES = {"ide": "ide", "scsi": "scsi", "virtio": "virtio", "xen": "xen", "floppy": "fdc"}
+_DRIVE_PREFIX = {"ide": "hd", "scsi": "sd", "virtio": "vd", "xen": "xvd", "fdc": "fd"}
+_CACHE = {"off": "none", "none": "none", "writeback": "writeback", "on": "writeback",
+          "writethrough": "writethrough"}
+# keys the builder writes that carry nothing the domain XML keeps
+_DRIVE_IGNORED = {"boot", "id"}
+
+
+def parse_drive(val: str, nvirtio: int) -> Disk:
+    """qemuParseCommandLineDisk: one -drive key=value list to a disk.
+
+    ``nvirtio`` is the number of virtio drives seen so far: a virtio drive
+    without index= takes the next virtio slot.
+    """
+    kws = parse_keywords(val)
+    bus, device = "ide", "disk"
+    dtype: str | None = None
+    src: str | None = None
+    readonly = False
+    drv_type: str | None = None
+    cache: str | None = None
+    policy: str | None = None
+    serial: str | None = None
+    idx = busid = unitid = -1
+    fat = False
+    for key, v in kws:
+        assert v is not None
+        if key == "file":
+            if v:
+                if v.startswith("fat:"):
+                    fat = True
+                    v = v[len("fat:"):]
+                    if v.startswith("floppy:"):
+                        v = v[len("floppy:"):]
+                    dtype = "dir"
+                else:
+                    dtype = "block" if v.startswith("/dev/") else "file"
+                src = v
+            else:
+                dtype = "file"
+        elif key == "if":
+            if v not in _DRIVE_BUSES:
+                raise ArgError(f"unsupported drive interface '{v}' in drive '{val}'")
+            bus = _DRIVE_BUSES[v]
+        elif key == "media":
+            if v == "cdrom":
+                device = "cdrom"
+                readonly = True
+            elif v == "floppy":
+                device = "floppy"
+            elif v != "disk":
+                raise ArgError(f"unknown drive media '{v}' in drive '{val}'")
+        elif key == "format":
+            drv_type = v
+        elif key == "cache":
+            if v not in _CACHE:
+                raise ArgError(f"unknown drive cache mode '{v}' in drive '{val}'")
+            cache = _CACHE[v]
+        elif key in ("werror", "rerror"):
+            if v not in ("stop", "ignore"):
+                raise ArgError(f"unknown drive error policy '{v}' in drive '{val}'")
+            policy = v
+        elif key in ("index", "bus", "unit"):
+            n = c_int(v)
+            if n is None or n < 0:
+                raise ArgError(f"cannot parse drive {key} '{v}' in drive '{val}'")
+            if key == "index":
+                idx = n
+            elif key == "bus":
+                busid = n
+            else:
+                unitid = n
+        elif key == "readonly":
+            if v not in ("on", "off"):
+                raise ArgError(f"bad readonly value '{v}' in drive '{val}'")
+            readonly = readonly or v == "on"
+        elif key == "serial":
+            serial = v
+        elif key in _DRIVE_IGNORED:
+            continue
+        else:
+            raise ArgError(f"unsupported drive option '{key}' in drive '{val}'")
+    if bus == "fdc":
+        device = "floppy"
+    if fat:
+        drv_type, readonly = "fat", True
+    if src is None and device == "disk":
+        raise ArgError(f"missing file parameter in drive '{val}'")
+    if idx == -1 and bus == "virtio":
+        idx = nvirtio
+    if idx == -1 and unitid == -1 and busid == -1:
+        raise ArgError(f"missing index/unit/bus parameter in drive '{val}'")
+    if idx == -1:
+        unitid = max(unitid, 0)
+        busid = max(busid, 0)
+        idx = busid * 2 + unitid if bus == "ide" else busid * 7 + unitid if bus == "scsi" else unitid
+    if device == "floppy" and bus != "fdc":
+        raise ArgError(f"floppy media needs if=floppy in drive '{val}'")
+    target = disk_name(_DRIVE_PREFIX[bus], idx)
+    disk = Disk(type=dtype or "file", device=device,
+                driver=DiskDriver(name="qemu", type=drv_type, cache=cache, error_policy=policy)
+                if (drv_type or cache or policy) else None,
+                source=_disk_source(dtype, src), target=DiskTarget(dev=target, bus=bus),
+                readonly=readonly, serial=serial)
+    disk.address = disk.default_address()
+    return disk
+
+
+def _disk_source(dtype: str | None, src: str | None) -> DiskSource | None:
+    if src is None:
+        return None
+    if dtype == "block":
+        return DiskSource(dev=src)
+    if dtype == "dir":
+        return DiskSource(dir=src)
+    return DiskSource(file=src)
+
+
+def legacy_disk(opt: str, path: str) -> Disk:
+    """-hdX/-sdX/-fdX/-cdrom FILE: the target is the option name."""
+    dtype = "block" if path.startswith("/dev/") else "file"
+    if opt == "cdrom":
+        device, dst, bus, ro = "cdrom", "hdc", "ide", True
+    elif opt.startswith("fd"):
+        device, dst, bus, ro = "floppy", opt, "fdc", False
+    else:
+        device, dst, bus, ro = "disk", opt, ("ide" if opt.startswith("hd") else "scsi"), False
+    disk = Disk(type=dtype, device=device, source=_disk_source(dtype, path),
+                target=DiskTarget(dev=dst, bus=bus), readonly=ro)
+    disk.address = disk.default_address()
+    return disk
+
+
+# --------------------------------------------------------------------------- -net
+
+def nic_vlan(nic: str) -> int:
+    """The vlan= of a '-net nic,...' value; 0 when absent, as in QEMU."""
+    for key, v in parse_keywords(nic[len("nic,"):] if nic.startswith("nic,") else "", allow_empty=True):
+        if key == "vlan" and v is not None:
+            n = c_int(v)
+            if n is None:
+                raise ArgError(f"cannot parse vlan in '{nic}'")
+            return n
+    return 0
+
+
+def parse_net(val: str, nics: list[str], seed: str) -> Interface:
+    """qemuParseCommandLineNet: a host-side -net value joined to the -net nic of its vlan."""
+    head, _, rest = val.partition(",")
+    kws = parse_keywords(rest) if rest else []
+    if head == "tap":
+        ntype = "ethernet"
+    elif head == "socket":
+        ntype = "client"
+    elif head == "user":
+        ntype = "user"
+    else:
+        ntype = "ethernet"  # libvirt: any other backend is a generic ethernet
+    vlan = 0
+    script = ifname = None
+    source: NetSource | None = None
+    for key, v in kws:
+        assert v is not None
+        if key == "vlan":
+            n = c_int(v)
+            if n is None:
+                raise ArgError(f"cannot parse vlan in '{val}'")
+            vlan = n
+        elif key == "name":
+            continue
+        elif head == "tap" and key == "script":
+            script = v or None
+        elif head == "tap" and key == "ifname":
+            ifname = v
+        elif head == "tap" and key == "fd":
+            continue  # an fd libvirt opened for a network/bridge: the kind is lost
+        elif head == "socket" and key in ("connect", "listen", "mcast"):
+            host, sep, port = v.rpartition(":")
+            p = c_int(port) if sep else None
+            if p is None or not 0 <= p <= 65535:
+                raise ArgError(f"cannot parse socket address '{v}' in '{val}'")
+            ntype = {"connect": "client", "listen": "server", "mcast": "mcast"}[key]
+            source = NetSource(address=host or None, port=p)
+        else:
+            raise ArgError(f"unsupported option '{key}' for -net {head}")
+    nic = _find_nic(nics, vlan)
+    if nic is None:
+        raise ArgError(f"cannot find NIC definition for vlan {vlan}")
+    mac = model = None
+    for key, v in parse_keywords(nic[len("nic"):].lstrip(","), allow_empty=True):
+        if key == "macaddr":
+            try:
+                mac = MAC.parse(v or "")
+            except ValueError:
+                raise ArgError(f"unable to parse mac address '{v}'") from None
+        elif key == "model":
+            model = v
+    if ifname is not None and ifname.startswith("vnet"):
+        ifname = None  # an inactive definition drops generated tap names
+    return Interface(type=ntype, mac=mac or generated_mac(seed), source=source, script=script,
+                     target=ifname, model=model)
+
+
+def _find_nic(nics: list[str], vlan: int) -> str | None:
+    for nic in nics:
+        if nic_vlan(nic) == vlan:
+            return nic
+    if vlan == 0 and nics:
+        return nics[0]
+    return None
