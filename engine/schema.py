@@ -139,10 +139,17 @@ def _load(path: str) -> CompiledSchema:
         raise UsageError(f"cannot load schema: {msg}", path=path, line=1, column=1) from None
 
 
+_BY_ARG: dict[str | None, CompiledSchema] = {}
+
+
 def load_schema(schema_path: str | Path | None = None) -> CompiledSchema:
     """The compiled schema at ``schema_path`` (default: the shipped one), cached."""
-    path = Path(schema_path) if schema_path is not None else shipped_schema_path()
-    return _load(str(path.resolve()))
+    key = None if schema_path is None else str(schema_path)
+    cs = _BY_ARG.get(key)
+    if cs is None:
+        path = Path(schema_path) if schema_path is not None else shipped_schema_path()
+        cs = _BY_ARG[key] = _load(str(path.resolve()))
+    return cs
 
 
 def _column(doc: Document, entry: etree._LogEntry, line: int) -> int:

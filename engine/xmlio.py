@@ -20,7 +20,6 @@ MAX_BYTES = 8 * 1024 * 1024      # libvirt itself refuses domain XML above ~10 M
 MAX_DEPTH = 64                   # a domain is < 10 deep; anything deeper is hostile
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _TRAILING_POS = re.compile(r",\s*line \d+, column \d+\s*$")
 
 
@@ -70,6 +69,9 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_PARSER = _parser()  # reused: building one per document costs more than parsing a domain
+
+
 def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1."""
     if path == "-":
@@ -107,10 +109,10 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def _refuse_entities(data: bytes, path: str) -> None:
     """A DOCTYPE declaring entities is refused before libxml2 sees it (billion laughs, XXE)."""
-    doctype = _DOCTYPE.search(data)
-    if doctype is None:
+    at = data.find(b"<!DOCTYPE")  # XML spells it in capitals; anything else is a syntax error
+    if at < 0:
         return
-    decl = _ENTITY_DECL.search(data, doctype.end())
+    decl = _ENTITY_DECL.search(data, at)
     if decl is not None:
         line, col = _position(data, decl.start())
         raise DocumentError("DOCTYPE declares entities: refused", path=path, line=line, column=col)
@@ -125,14 +127,16 @@ def _syntax_message(e: etree.XMLSyntaxError) -> str:
     return msg
 
 
+# An element at depth MAX_DEPTH + 1 exists iff this XPath matches (evaluated in C).
+_TOO_DEEP = etree.XPath("/" + "*/" * MAX_DEPTH + "*")
+
+
 def _check_depth(root: etree._Element, path: str) -> None:
-    stack = [(root, 1)]
-    while stack:
-        elem, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise DocumentError(f"element nesting deeper than {MAX_DEPTH} levels", path=path,
-                                line=elem.sourceline or 0, column=1)
-        stack.extend((child, depth + 1) for child in elem if isinstance(child.tag, str))
+    deep = _TOO_DEEP(root.getroottree())
+    if deep:
+        elem = deep[0]
+        raise DocumentError(f"element nesting deeper than {MAX_DEPTH} levels", path=path,
+                            line=elem.sourceline or 1, column=1)
 
 
 def parse_bytes(data: bytes, path: str = "<string>") -> Document:
@@ -144,7 +148,7 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
         raise DocumentError("document is empty", path=path, line=1, column=1)
     _refuse_entities(data, path)
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as e:
         line, col = e.position if e.position else (1, 1)
         raise DocumentError(_syntax_message(e), path=path, line=max(line, 1),

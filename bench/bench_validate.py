@@ -1,0 +1,90 @@
+"""Batch validation speed: one `virtconform validate` process vs xmllint --relaxng.
+
+Builds ~2,000 documents by copying and perturbing the project corpus and (when
+present) the reference documents of ../shared into a temporary directory, then
+times both validators on the same files. The goal is to stay within 2x of
+xmllint. Prints wall times and the ratio; no assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("VIRTCONFORM_SHARED") or REPO.parent / "shared")
+XMLLINT = "/usr/bin/xmllint"
+
+
+def sources() -> list[bytes]:
+    """Seed documents: the project corpus (valid and invalid) and the reference data."""
+    paths = sorted((REPO / "corpus" / "domains").glob("*.xml"))
+    paths += sorted((REPO / "corpus" / "invalid").glob("*.xml"))
+    ref = SHARED / "libvirt-0.8.3" / "data"
+    if ref.is_dir():
+        paths += sorted(ref.glob("*.xml"))
+    return [p.read_bytes() for p in paths]
+
+
+def perturb(data: bytes, rng: random.Random, i: int) -> bytes:
+    """A variant of ``data``: renamed, sometimes with a wrong enum or number."""
+    out = data.replace(b"<name>", b"<name>b%d-" % i, 1)
+    roll = rng.random()
+    if roll < 0.1:
+        out = out.replace(b"bus='ide'", b"bus='idee'", 1)
+    elif roll < 0.2:
+        out = out.replace(b"<vcpu>1</vcpu>", b"<vcpu>0</vcpu>", 1)
+    return out
+
+
+def build(directory: Path, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    seeds = sources()
+    files = []
+    for i in range(count):
+        p = directory / f"doc{i:05d}.xml"
+        p.write_bytes(perturb(seeds[i % len(seeds)], rng, i))
+        files.append(str(p))
+    return files
+
+
+def timed(cmd: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, r.returncode
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if not Path(XMLLINT).exists():
+        print(f"skipped: {XMLLINT} is not installed (needed as the baseline)")
+        return 0
+    schema = str(REPO / "schemas" / "domain.rng")
+    tmp = Path(tempfile.mkdtemp(prefix="vc-bench-"))
+    try:
+        files = build(tmp, args.count, args.seed)
+        vc = [sys.executable, "-m", "virtconform.conformance.cli", "validate", *files]
+        xl = [XMLLINT, "--noout", "--relaxng", schema, *files]
+        timed(vc[:5] + files[:5])  # warm the page cache and bytecode
+        t_vc, rc_vc = timed(vc)
+        t_xl, rc_xl = timed(xl)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"documents:   {len(files)}")
+    print(f"virtconform: {t_vc:.3f} s (exit {rc_vc})")
+    print(f"xmllint:     {t_xl:.3f} s (exit {rc_xl}; baseline: {XMLLINT} --noout --relaxng)")
+    print(f"ratio:       {t_vc / t_xl:.2f}x (goal: within 2x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
