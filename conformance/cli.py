@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--domid", type=int, default=None, help="domain id (default: none)")
     p.add_argument("--migrate-from", metavar="URI", help="incoming migration source")
     p.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    p.add_argument("--clock-epoch", type=int, metavar="SECONDS",
+                   help="the time an offset='variable' clock is relative to (default: now)")
     p.add_argument("file", metavar="FILE.xml")
     p.set_defaults(module="argv")
 

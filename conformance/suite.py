@@ -6,7 +6,9 @@ project's corpus adds two optional keys: a top-level ``"data"`` naming the
 folder of the documents (default ``data``) and, per xml2argv case, ``"caps"``
 (a capability spec such as ``qemu-0.12.1``) and ``"expect"`` (the expected
 ``.args`` file, relative to the suite) so one domain can have a command line
-per capability set. Everything runs in-process through the engine.
+per capability set, or ``"refuse"`` (the reason a capability set cannot express
+the domain). xml2xml cases may name an ``"expect"`` file when the document is
+not already in libvirt's canonical form. Everything runs in-process through the engine.
 """
 from __future__ import annotations
 
@@ -92,7 +94,8 @@ class Runner:
     def xml2xml(self, case: Case) -> tuple[str, str]:
         from virtconform.engine.loader import load_domain
         f = case.data / f"{case.name}.xml"
-        return load_domain(str(f), self.profile.capabilities).to_xml(), f.read_text()
+        expect = case.suite / case.spec["expect"] if "expect" in case.spec else f
+        return load_domain(str(f), self.profile.capabilities).to_xml(), expect.read_text()
 
     def xml2argv(self, case: Case) -> tuple[str, str]:
         from virtconform.engine.caps.flags import Flags, resolve
@@ -103,8 +106,17 @@ class Runner:
         flags = resolve(spec["caps"]) if "caps" in spec else Flags(spec.get("flags", []))
         conf = QemuConf.from_mapping(spec.get("qemu_conf") or {})
         dom = load_domain(str(case.data / f"{case.name}.xml"), self.profile.capabilities)
+        if "refuse" in spec:  # the corpus also pins refusals and their reasons
+            try:
+                cmd = build_command_line(dom, flags, profile=self.profile, conf=conf,
+                                         domid=spec.get("domid"), migrate_from=spec.get("migrate_from"),
+                                         now=spec.get("clock_epoch"))
+            except VirtconformError as e:
+                return f"refused: {e.message}", f"refused: {spec['refuse']}"
+            return cmd.render(), f"refused: {spec['refuse']}"
         cmd = build_command_line(dom, flags, profile=self.profile, conf=conf,
-                                 domid=spec.get("domid"), migrate_from=spec.get("migrate_from"))
+                                 domid=spec.get("domid"), migrate_from=spec.get("migrate_from"),
+                                         now=spec.get("clock_epoch"))
         expect = case.suite / spec["expect"] if "expect" in spec else case.data / f"{case.name}.args"
         return cmd.render(), expect.read_text()
 

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         cmd = build_command_line(dom, flags, profile=profile, conf=conf,
                                  domid=args.domid if args.domid is not None else profile.domid,
-                                 migrate_from=args.migrate_from)
+                                 migrate_from=args.migrate_from, now=args.clock_epoch)
     except Exception as e:
         from virtconform.engine.errors import VirtconformError
         if isinstance(e, VirtconformError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Refused
 from ..model.domain import Domain
 from .aliases import assign_aliases
 from .chardev import add_channels, add_monitor, add_serials_parallels
@@ -38,7 +37,8 @@ def _normalise_arch(arch: str) -> str:
 
 
 def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf: Any = None,
-                       domid: int | None = None, migrate_from: str | None = None) -> CommandLine:
+                       domid: int | None = None, migrate_from: str | None = None,
+                       now: int | None = None) -> CommandLine:
     """The environment and argv libvirt 0.8.3 would run for ``dom`` (a defaulted domain)."""
     if conf is None:
         from ..caps.qemuconf import QemuConf
@@ -47,7 +47,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
     b = Build(dom=dom.copy(), flags=frozenset(flags), host_env=dict(profile.host_env), conf=conf,
               caps=caps, host_arch=_normalise_arch(getattr(caps, "host_arch", None) or "x86_64"),
               monitor_path=profile.monitor.path,
-              domid=-1 if domid is None else domid, migrate_from=migrate_from)
+              domid=-1 if domid is None else domid, migrate_from=migrate_from, now=now)
     dom = b.dom
     assign_aliases(dom, b.flags)
     if b.device:
@@ -83,7 +83,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
         elif b.has("xen-domid"):
             b.arg("-xen-attach", "-xen-domid", str(b.domid))
         else:
-            raise Refused(f"qemu emulator '{emulator}' does not support xen")
+            raise b.refuse(f"qemu emulator '{emulator}' does not support xen", dom.os)
     # -nographic must come before any serial/monitor/parallel option
     if not dom.devices.graphics:
         b.arg("-nographic")
@@ -114,7 +114,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
         b.arg("-incoming", migrate)
     add_balloon(b)
     if dom.devices.filesystems:
-        raise Refused("filesystem passthrough is not supported by this QEMU driver")
+        raise b.refuse("filesystem passthrough is not supported by this QEMU driver", dom.devices.filesystems[0])
     return b.out
 
 
@@ -129,37 +129,37 @@ def _migration_source(b: Build) -> str | None:
         return None
     if src.startswith("tcp"):
         if not b.has("migrate-qemu-tcp"):
-            raise Refused("TCP migration is not supported with this QEMU binary")
+            raise b.refuse("TCP migration is not supported with this QEMU binary")
     elif src == "stdio":
         if b.has("migrate-qemu-exec"):
             return "exec:cat"
         if not b.has("migrate-kvm-stdio"):
-            raise Refused("STDIO migration is not supported with this QEMU binary")
+            raise b.refuse("STDIO migration is not supported with this QEMU binary")
     elif src.startswith("exec"):
         if not b.has("migrate-qemu-exec"):
-            raise Refused("EXEC migration is not supported with this QEMU binary")
+            raise b.refuse("EXEC migration is not supported with this QEMU binary")
     elif src.startswith("unix"):
         if not b.has("migrate-qemu-unix"):
-            raise Refused("UNIX migration is not supported with this QEMU binary")
+            raise b.refuse("UNIX migration is not supported with this QEMU binary")
     return src
 
 
 def _cpu(b: Build) -> None:
     cpu = b.dom.cpu
     if cpu is not None and (cpu.model or cpu.features):
-        raise Refused("a guest CPU model needs the host CPU map and `qemu -cpu ?`, "
-                      "which a capability set does not carry")
+        raise b.refuse("a guest CPU model needs the host CPU map and `qemu -cpu ?`, "
+                      "which a capability set does not carry", cpu)
 
 
 def _hugepages(b: Build) -> None:
     conf = b.conf
     if not getattr(conf, "hugetlbfs_mount", None):
-        raise Refused("hugetlbfs filesystem is not mounted (set hugetlbfs_mount in qemu.conf)")
+        raise b.refuse("hugetlbfs filesystem is not mounted (set hugetlbfs_mount in qemu.conf)", b.dom.memory_backing)
     path = conf.hugepage_path
     if not path:
-        raise Refused("hugepages are disabled by administrator config")
+        raise b.refuse("hugepages are disabled by administrator config", b.dom.memory_backing)
     if not b.has("mem-path"):
-        raise Refused(f"hugepage backing not supported by '{b.dom.devices.emulator}'")
+        raise b.refuse(f"hugepage backing not supported by '{b.dom.devices.emulator}'", b.dom.memory_backing)
     b.arg("-mem-prealloc", "-mem-path", path)
 
 
@@ -174,7 +174,7 @@ def _smp(b: Build) -> str:
         else:
             s += f",sockets={dom.vcpu.count},cores=1,threads=1"
     elif topo is not None:
-        raise Refused("CPU topology is not supported by this QEMU binary")
+        raise b.refuse("CPU topology is not supported by this QEMU binary", topo)
     return s
 
 

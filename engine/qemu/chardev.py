@@ -99,13 +99,13 @@ def add_channels(b: Build) -> None:
         tgt = ch.target
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
-                raise b.refuse("guestfwd channels require QEMU to support -chardev and -device")
+                raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
             name = alias(ch)
             b.arg("-chardev", chardev_spec(ch, name))
             b.arg("-netdev", f"user,guestfwd=tcp:{tgt.address}:{tgt.port},chardev={name},id=user-{name}")
         else:
             if not b.device:
-                raise b.refuse("virtio channels require QEMU to support -device")
+                raise b.refuse("virtio channels require QEMU to support -device", ch)
             name = alias(ch)
             b.arg("-chardev", chardev_spec(ch, name))
             spec = "virtserialport"

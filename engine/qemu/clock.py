@@ -7,8 +7,11 @@ import time
 from .context import Build
 
 
-def _now() -> int:
-    """Wall clock for offset='variable'; SOURCE_DATE_EPOCH pins it for reproducible output."""
+def _now(b: Build) -> int:
+    """Wall clock for offset='variable': the build's pinned time, else SOURCE_DATE_EPOCH,
+    else now (libvirt used now, so its own test of this case stayed disabled)."""
+    if b.now is not None:
+        return b.now
     pinned = os.environ.get("SOURCE_DATE_EPOCH")
     return int(pinned) if pinned and pinned.isdigit() else int(time.time())
 
@@ -21,13 +24,13 @@ def rtc_spec(b: Build) -> str:
     elif c.offset in ("localtime", "timezone"):
         s = "base=localtime"
     else:
-        tm = time.gmtime(_now() + (c.adjustment or 0))
+        tm = time.gmtime(_now(b) + (c.adjustment or 0))
         s = (f"base={tm.tm_year}-{tm.tm_mon}-{tm.tm_mday}T{tm.tm_hour}:{tm.tm_min}:{tm.tm_sec}")
     for t in c.timers:
         if t.name != "rtc":
             continue
         if t.track == "boot":
-            raise b.refuse("unsupported rtc timer track 'boot'")
+            raise b.refuse("unsupported rtc timer track 'boot'", b.dom.clock)
         if t.track == "guest":
             s += ",clock=vm"
         elif t.track == "wall":
@@ -35,7 +38,7 @@ def rtc_spec(b: Build) -> str:
         if t.tickpolicy == "catchup":
             s += ",driftfix=slew"
         elif t.tickpolicy in ("merge", "discard"):
-            raise b.refuse(f"unsupported rtc timer tickpolicy '{t.tickpolicy}'")
+            raise b.refuse(f"unsupported rtc timer tickpolicy '{t.tickpolicy}'", b.dom.clock)
         break
     return s
 
@@ -47,7 +50,7 @@ def add_clock(b: Build) -> None:
     elif c.offset in ("localtime", "timezone"):
         b.arg("-localtime")
     elif c.offset != "utc":
-        raise b.refuse(f"unsupported clock offset '{c.offset}'")
+        raise b.refuse(f"unsupported clock offset '{c.offset}'", b.dom.clock)
     if c.offset == "timezone" and c.timezone:
         b.env("TZ", c.timezone)
     for t in c.timers:
@@ -57,15 +60,15 @@ def add_clock(b: Build) -> None:
 def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
     policy = t.tickpolicy
     if t.name in ("platform", "tsc"):
-        raise b.refuse(f"unsupported timer type (name) '{t.name}'")
+        raise b.refuse(f"unsupported timer type (name) '{t.name}'", b.dom.clock)
     if t.name == "rtc":
         if b.has("rtc-td-hack"):
             if policy == "catchup":
                 b.arg("-rtc-td-hack")
             elif policy in ("merge", "discard"):
-                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'")
+                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", b.dom.clock)
         elif not b.has("rtc") and policy not in (None, "delay"):
-            raise b.refuse(f"unsupported rtc tickpolicy '{policy}'")
+            raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", b.dom.clock)
     elif t.name == "pit":
         if policy in (None, "delay"):
             if b.has("no-kvm-pit"):
@@ -76,12 +79,12 @@ def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
             elif b.has("tdf"):
                 b.arg("-tdf")
             else:
-                raise b.refuse(f"unsupported pit tickpolicy '{policy}'")
+                raise b.refuse(f"unsupported pit tickpolicy '{policy}'", b.dom.clock)
         else:
-            raise b.refuse(f"unsupported pit tickpolicy '{policy}'")
+            raise b.refuse(f"unsupported pit tickpolicy '{policy}'", b.dom.clock)
     elif t.name == "hpet":
         if b.has("no-hpet"):
             if t.present is False:
                 b.arg("-no-hpet")
         elif t.present is True:
-            raise b.refuse("hpet timer is not supported by this QEMU")
+            raise b.refuse("hpet timer is not supported by this QEMU", b.dom.clock)

@@ -37,6 +37,7 @@ class Build:
     migrate_from: str | None
     out: CommandLine = field(default_factory=CommandLine)
     next_fd: int = 3
+    now: int | None = None
 
     def has(self, flag: str) -> bool:
         return flag in self.flags
@@ -57,5 +58,7 @@ class Build:
         if name in self.host_env:
             self.env(name, self.host_env[name])
 
-    def refuse(self, why: str) -> Refused:
-        return Refused(why)
+    def refuse(self, why: str, dev: Any = None) -> Refused:
+        """A refusal located at ``dev`` (or at the domain element)."""
+        where = dev if dev is not None and hasattr(dev, "error") else self.dom
+        return where.error(why, Refused)  # type: ignore[return-value]

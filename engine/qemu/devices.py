@@ -26,7 +26,7 @@ def add_controllers(b: Build) -> None:
             if c.vectors is not None:
                 spec += f",vectors={c.vectors}"
         else:
-            raise b.refuse(f"controller type '{c.type}' is not supported by QEMU")
+            raise b.refuse(f"controller type '{c.type}' is not supported by QEMU", c)
         b.arg("-device", spec + address_opt(c))
 
 
@@ -48,20 +48,20 @@ def add_video(b: Build) -> None:
             b.arg("-vga", "none")
         return
     if len(videos) > 1:
-        raise b.refuse("only one video card is currently supported")
+        raise b.refuse("only one video card is currently supported", videos[1])
     model = videos[0].model.type
     if b.has("vga"):
         if model == "xen":
             return  # -vga has no effect on the Xen PV framebuffer
         if model not in _QEMU_VGA:
-            raise b.refuse(f"video type {model} is not supported with QEMU")
+            raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
         b.arg("-vga", _QEMU_VGA[model])
     elif model == "vga":
         b.arg("-std-vga")
     elif model == "vmvga":
         b.arg("-vmwarevga")
     elif model not in ("xen", "cirrus"):
-        raise b.refuse(f"video type {model} is not supported with QEMU")
+        raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
 
 
 def add_sounds(b: Build) -> None:
@@ -96,7 +96,7 @@ def add_hostdevs(b: Build) -> None:
             a = src.address
             if a is None:
                 raise b.refuse("USB host devices given by vendor/product need a host lookup of "
-                               "bus/device, which a command line cannot express")
+                               "bus/device, which a command line cannot express", h)
             if b.device:
                 b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={alias(h)}")
             else:
@@ -109,7 +109,7 @@ def add_hostdevs(b: Build) -> None:
             elif b.has("pcidevice"):
                 b.arg("-pcidevice", f"host={host}")
             else:
-                raise b.refuse("PCI device assignment is not supported by this version of qemu")
+                raise b.refuse("PCI device assignment is not supported by this version of qemu", h)
 
 
 def add_balloon(b: Build) -> None:
@@ -117,7 +117,7 @@ def add_balloon(b: Build) -> None:
     if bal is None or bal.model == "none":
         return
     if bal.model != "virtio":
-        raise b.refuse(f"memory balloon device type '{bal.model}' is not supported by this version of qemu")
+        raise b.refuse(f"memory balloon device type '{bal.model}' is not supported by this version of qemu", bal)
     if b.device:
         b.arg("-device", f"virtio-balloon-pci,id={alias(bal)}" + address_opt(bal))
     elif b.has("balloon"):

@@ -27,17 +27,17 @@ def _refuse_unexpressible(b: Build, disk: Disk, legacy: bool) -> None:
     """What this QEMU cannot be told about a disk is refused, never dropped."""
     what = f"disk '{disk.dst}'"
     if disk.driver_type and disk.type != "dir" and not b.has("drive-format"):
-        raise b.refuse(f"{what}: format '{disk.driver_type}' needs the drive-format capability")
+        raise b.refuse(f"{what}: format '{disk.driver_type}' needs the drive-format capability", disk)
     if disk.cache and legacy:
-        raise b.refuse(f"{what}: cache mode '{disk.cache}' needs the drive capability")
+        raise b.refuse(f"{what}: cache mode '{disk.cache}' needs the drive capability", disk)
     if disk.serial and not b.has("drive-serial"):
-        raise b.refuse(f"{what}: a disk serial needs the drive-serial capability")
+        raise b.refuse(f"{what}: a disk serial needs the drive-serial capability", disk)
     if disk.error_policy and not b.has("monitor-json"):
-        raise b.refuse(f"{what}: error_policy needs the monitor-json capability")
+        raise b.refuse(f"{what}: error_policy needs the monitor-json capability", disk)
     if disk.shareable and legacy:
-        raise b.refuse(f"{what}: a shareable disk needs the drive capability (cache=off)")
+        raise b.refuse(f"{what}: a shareable disk needs the drive capability (cache=off)", disk)
     if (disk.readonly and disk.device == "disk" and disk.type != "dir" and not b.device):
-        raise b.refuse(f"{what}: a read-only disk needs the device capability (readonly=on)")
+        raise b.refuse(f"{what}: a read-only disk needs the device capability (readonly=on)", disk)
 
 
 def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
@@ -68,7 +68,7 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
     elif bus == "virtio":
         idx = -1
     elif bus not in ("xen", "usb"):
-        raise b.refuse(f"disk bus '{bus}' is not supported by QEMU")
+        raise b.refuse(f"disk bus '{bus}' is not supported by QEMU", disk)
     parts: list[str] = []
     if disk.src:
         f = _fat_file(disk) if disk.type == "dir" else disk.src
@@ -121,7 +121,7 @@ def drive_device_spec(b: Build, disk: Disk) -> str:
     elif bus == "usb":
         spec = "usb-storage"
     else:
-        raise b.refuse(f"unsupported disk bus '{bus}' with device setup")
+        raise b.refuse(f"unsupported disk bus '{bus}' with device setup", disk)
     return f"{spec},drive=drive-{alias(disk)},id={alias(disk)}"
 
 
@@ -179,12 +179,12 @@ def _add_legacy(b: Build, disks: list[Disk]) -> None:
             flag = "-cdrom"
         elif d.dst in ("hda", "hdb", "hdc", "hdd", "fda", "fdb"):
             if d.device == "cdrom":
-                raise b.refuse(f"CD-ROM '{d.dst}' other than hdc needs the drive capability")
+                raise b.refuse(f"CD-ROM '{d.dst}' other than hdc needs the drive capability", d)
             flag = f"-{d.dst}"
         else:
             raise d.error(f"unsupported disk type '{d.dst}'")
         if not d.src:
-            raise b.refuse(f"disk '{d.dst}' has no source; empty media need the drive capability")
+            raise b.refuse(f"disk '{d.dst}' has no source; empty media need the drive capability", d)
         _refuse_unexpressible(b, d, legacy=True)
         f = _fat_file(d) if d.type == "dir" else d.src
         b.arg(flag, opt(f, "disk source"))

@@ -10,7 +10,7 @@ def add_graphics(b: Build) -> None:
     if not gfx:
         return
     if len(gfx) > 1:
-        raise b.refuse("only one graphics device is supported by QEMU")
+        raise b.refuse("only one graphics device is supported by QEMU", gfx[1])
     g = gfx[0]
     conf = b.conf
     if g.type == "vnc":
@@ -48,4 +48,4 @@ def add_graphics(b: Build) -> None:
         if b.has("sdl"):
             b.arg("-sdl")
     else:
-        raise b.refuse(f"graphics type '{g.type}' is not supported by QEMU")
+        raise b.refuse(f"graphics type '{g.type}' is not supported by QEMU", g)

@@ -69,7 +69,7 @@ def add_nets(b: Build) -> None:
     netdev = b.has("netdev") and b.device
     for i, net in enumerate(nets):
         if net.type == "internal":
-            raise b.refuse("interface type 'internal' is not supported by QEMU")
+            raise b.refuse("interface type 'internal' is not supported by QEMU", net)
         vlan = -1 if netdev else i
         tapfd = None
         if net.type in ("network", "bridge", "direct"):

@@ -62,7 +62,8 @@ def assign_pci_slots(dom: Domain) -> None:
         a = dev.address
         if isinstance(a, PciAddress):
             _check_supported(dev, a)
-            if a.slot in _RESERVED and not (kind == "memballoon" and a.slot == 3):
+            reserved = a.slot in _RESERVED and (a.slot != 3 or (balloon is not None and balloon.address is None))
+            if reserved and not (kind == "memballoon" and a.slot == 3):
                 raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
             claim(a.slot, kind, dev)
         elif a is not None:
