@@ -29,7 +29,7 @@ from ..model.devices_misc import (
     default_video_ram,
 )
 from ..model.disk import Disk, DiskSource, DiskTarget
-from ..model.domain import Boot, Clock, Devices, Domain, Features, Os, OsType, Uuid, Vcpu
+from ..model.domain import Boot, Clock, Devices, Domain, Features, MemoryBacking, Os, OsType, Uuid, Vcpu
 from ..model.net import Interface
 from .argvparts import (
     ArgError,
@@ -88,6 +88,7 @@ class _State:
     sounds: list[Sound] = field(default_factory=list)
     hostdevs: list[Hostdev] = field(default_factory=list)
     watchdog: Watchdog | None = None
+    hugepages: bool = False
 
 
 Handler = Callable[[_State, str, str], None]
@@ -341,6 +342,9 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-no-kqemu": (False, _ignore),
     "-xen-attach": (False, _ignore),
     "-xen-domid": (True, _ignore),
+    # extensions beyond libvirt 0.8.3's parser, so that its own output reads back
+    "-mem-path": (True, _set("hugepages", True)),  # the path comes from qemu.conf
+    "-mem-prealloc": (False, _ignore),
 }
 
 
@@ -393,6 +397,8 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
              boot=[] if st.bootloader else [Boot(dev=d) for d in st.boot])
     return Domain(type=st.virt_type, name=st.name or "unnamed",
                   uuid=st.uuid or str(_uuid.uuid5(_UUID_NS, _fingerprint(st))),
-                  memory=st.memory, current_memory=st.memory, vcpu=Vcpu(count=st.vcpus),
+                  memory=st.memory, current_memory=st.memory,
+                  memory_backing=MemoryBacking(hugepages=True) if st.hugepages else None,
+                  vcpu=Vcpu(count=st.vcpus),
                   bootloader=st.bootloader, os=os_, features=features, clock=Clock(offset=st.clock),
                   on_poweroff="destroy", on_reboot=st.on_reboot, on_crash="destroy", devices=devs)
