@@ -121,8 +121,9 @@ class Runner:
         return cmd.render(), expect.read_text()
 
     def argv2xml(self, case: Case) -> tuple[str, str]:
-        from virtconform.engine.qemu.argvparse import parse_args_file
-        dom = parse_args_file(str(case.data / f"{case.name}.args"), self.profile)
+        from virtconform.engine.qemu.argvparse import parse_argv_text
+        f = case.data / f"{case.name}.args"
+        dom = parse_argv_text(f.read_text(), self.profile.capabilities, str(f))
         return blank(dom.to_xml()), blank((case.data / f"{case.name}.xml").read_text())
 
     def help(self, case: Case) -> tuple[str, str]:
