@@ -8,9 +8,7 @@ from __future__ import annotations
 import uuid as _uuid
 from typing import Protocol
 
-from .errors import ConfigError
 from .model.address import DriveAddress, VirtioSerialAddress
-from .model.chardev import CharDev
 from .model.controller import Controller
 from .model.devices_misc import Input, MemBalloon, Video, VideoModel, default_video_ram, default_video_type
 from .model.domain import CPUMASK_LEN, Boot, Clock, Devices, Domain, Vcpu
@@ -234,11 +232,3 @@ def _implicit_controllers(devs: Devices) -> None:
         if ch.target is not None and ch.target.type == "virtio":
             idx = ch.address.controller if isinstance(ch.address, VirtioSerialAddress) else 0
             _maybe_add_controller(devs, "virtio-serial", idx)
-
-
-def check_root(dom_tag: str) -> None:
-    if dom_tag != "domain":
-        raise ConfigError(f"root element is <{dom_tag}>, expected <domain>")
-
-
-__all__ = ["apply_defaults", "generated_uuid", "CharDev"]

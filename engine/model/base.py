@@ -7,7 +7,7 @@ declarations. virt-manager's XMLProperty idea, without XPath.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, ClassVar, TypeVar
 
 from lxml import etree
@@ -427,6 +427,3 @@ def _child_error(obj: Element, doc: Any, child: etree._Element, message: str) ->
 
 def fields_of(cls: type[Element], kind: str | None = None) -> list[Field]:
     return [f for f in cls.fields if kind is None or f.kind == kind]
-
-
-Hook = Callable[..., None]
