@@ -53,8 +53,9 @@ def _from_regex(ch: Chooser, pattern: str) -> str:
 
 def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
     def name(w: Walker) -> str:
-        if hostile and w.ch.boolean(0.5):
-            return _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_,&<>' \\.\\-]{0,14}[A-Za-z0-9,]")
+        if hostile and w.ch.boolean(0.5):  # a comma always: it must not split a QEMU option
+            head = _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_,&<>' \\.\\-]{0,8}")
+            return head + "," + _from_regex(w.ch, "[A-Za-z0-9_,=.-]{0,6}[A-Za-z0-9,]")
         return _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_\\-]{1,14}")
 
     def uuid(w: Walker) -> str:
@@ -104,7 +105,7 @@ def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
 
 def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
     return Walker(ch, hooks=_hooks(hostile), text_chars=_HOSTILE_TEXT if hostile else _SANE_TEXT,
-                  max_repeat=3, repeat_overrides={"devices": 6}, p_element=_P_ELEMENT,
+                  max_repeat=3, repeat_overrides={"devices": 6, "clock": 1}, p_element=_P_ELEMENT,
                   weights={"hvs": [0, 6, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0],
                            "os": [2, 8, 0],
                            "devices": [5, 3, 1, 4, 2, 2, 2, 2, 2, 2, 2, 3, 3]})
@@ -296,7 +297,7 @@ class Refiner:
                 src.set("file", self.path())
         if src is None and device not in ("cdrom", "floppy") and dtype is not None:
             src = etree.SubElement(d, "source")
-            src.set("dev" if dtype == "block" else "file", self.path())
+            src.set({"block": "dev", "dir": "dir"}.get(dtype, "file"), self.path())
 
     def disk_address(self, d: etree._Element, bus: str, idx: int) -> None:
         addr = d.find("address")
