@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invalid", action="store_true", help="write invalid documents (with their error mode)")
     p.add_argument("--coverage", action="store_true", help="report schema paths reached")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--raw", action="store_true",
+                   help="schema walk only, without the engine-aware refinements (for schema coverage)")
+    p.add_argument("--hostile", action="store_true",
+                   help="commas and XML specials in names (tests escaping; not for libvirt's test driver)")
     p.set_defaults(module="generate")
 
     p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")

@@ -54,7 +54,7 @@ def _from_regex(ch: Chooser, pattern: str) -> str:
 def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
     def name(w: Walker) -> str:
         if hostile and w.ch.boolean(0.5):  # a comma always: it must not split a QEMU option
-            head = _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_,&<>' \\.\\-]{0,8}")
+            head = _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_,&<>' \\.\\-]{2,8}")
             return head + "," + _from_regex(w.ch, "[A-Za-z0-9_,=.-]{0,6}[A-Za-z0-9,]")
         return _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_\\-]{1,14}")
 
