@@ -207,6 +207,13 @@ def test_kernel_and_sdl_fullscreen() -> None:
     ("-vga hercules", 20, "unknown video adapter type"),
     ("-uuid nope", 21, "cannot parse UUID"),
     ("-soundhw gus", 24, "unsupported sound model 'gus'"),
+    ("-hda disk.img", 20, "disk file 'disk.img' is not a valid absolute file path"),
+    ("-vnc localhost:1", 20, "VNC listen address 'localhost' is not a valid IP address"),
+    ("-net nic,macaddr=00:11:22:33:44:-6 -net user", 20, "unable to parse mac address"),
+    ("-net nic,vlan=1 -net user,vlan=1 -net nic,vlan=2", 53, "-net nic on vlan 2 has no host side"),
+    ("-net nic,model=e1000,bogus=1 -net user", 20, "unsupported option 'bogus' for -net nic"),
+    ("-serial file:log", 23, "not a valid absolute file path"),
+    ("-name 'a\x01b'", 21, "control character 0x01"),
 ])
 def test_errors_name_the_argument_and_point_at_it(args: str, col: int, msg: str) -> None:
     with pytest.raises(ConfigError) as e:
@@ -214,6 +221,19 @@ def test_errors_name_the_argument_and_point_at_it(args: str, col: int, msg: str)
     assert msg in e.value.message
     assert (e.value.path, e.value.line, e.value.column) == ("f.args", 1, col)
     assert e.value.exit_status == 1
+
+
+def test_emulator_arch_and_machine_must_fit_the_schema() -> None:
+    with pytest.raises(ConfigError, match="architecture 'arm'") as e:
+        parse_argv_text("A=1 /usr/bin/qemu-system-arm", CAPS, "f.args")
+    assert (e.value.line, e.value.column) == (1, 5)
+    with pytest.raises(ConfigError, match="machine type 'pc' is not one of xenpv, xenner") as e:
+        parse_argv_text("/usr/bin/xenner -M pc", CAPS, "f.args")
+    assert e.value.column == 20
+    with pytest.raises(ConfigError, match="emulator 'qemu' is not a valid absolute file path"):
+        parse_argv_text("qemu -m 1", CAPS, "f.args")
+    with pytest.raises(ConfigError, match="-bootloader is only for xen guests"):
+        parse_argv_text("/usr/bin/qemu -bootloader /b", CAPS, "f.args")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -274,7 +294,7 @@ _DISKS = {
     "hdc": "<disk type='file' device='cdrom'><source file='/iso/c.iso'/><target dev='hdc' bus='ide'/>"
            "<readonly/></disk>",
     "fda": "<disk type='file' device='floppy'><source file='/f.img'/><target dev='fda' bus='fdc'/></disk>",
-    "vda": "<disk type='file' device='disk'><driver name='qemu' type='raw' error_policy='stop'/>"
+    "vda": "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
            "<source file='/v.img'/><target dev='vda' bus='virtio'/></disk>",
     "xvdb": "<disk type='block' device='disk'><source dev='/dev/x'/><target dev='xvdb' bus='xen'/></disk>",
     "sdc": "<disk type='file' device='disk'><driver name='qemu' cache='writethrough'/>"
@@ -330,8 +350,8 @@ def legacy_domains(draw: st.DrawFn) -> tuple[str, frozenset[str]]:
         devs.append(f"<watchdog model='{draw(st.sampled_from(['ib700', 'i6300esb']))}' "
                     f"action='{draw(st.sampled_from(['reset', 'pause', 'none']))}'/>")
     if draw(st.booleans()):
-        devs.append("<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/><product id='0x0002'/>"
-                    "</source></hostdev>")
+        devs.append(f"<hostdev mode='subsystem' type='usb'><source><address bus='{draw(st.integers(1, 20))}' "
+                    f"device='{draw(st.integers(1, 127))}'/></source></hostdev>")
     if "pcidevice" in flags and draw(st.booleans()):
         devs.append("<hostdev mode='subsystem' type='pci'><source><address bus='0x06' slot='0x12' "
                     "function='0x5'/></source></hostdev>")

@@ -8,7 +8,7 @@ import sys
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.caps.profiles import get_profile
     from virtconform.engine.errors import DocumentError
-    from virtconform.engine.qemu.argvparse import parse_argv_text
+    from virtconform.engine.qemu.argvparse import argv_to_xml
     from virtconform.engine.xmlio import read_bytes
 
     path = args.file
@@ -27,6 +27,5 @@ def run(args: argparse.Namespace) -> int:
     if not text.strip():
         raise DocumentError("command line is empty", path=path, line=1, column=1)
     profile = get_profile(args.profile)
-    dom = parse_argv_text(text, profile.capabilities, path)
-    sys.stdout.write(dom.to_xml())
+    sys.stdout.write(argv_to_xml(text, profile.capabilities, path))
     return 0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..defaults import GuestCaps, _implicit_controllers
-from ..errors import ConfigError
+from ..errors import ConfigError, Refused
 from ..model.chardev import CharDev
 from ..model.devices_misc import (
     WATCHDOG_ACTIONS,
@@ -33,11 +33,16 @@ from ..model.domain import Boot, Clock, Devices, Domain, Features, MemoryBacking
 from ..model.net import Interface
 from .argvparts import (
     ArgError,
+    Nic,
     c_int,
+    check,
+    check_disk_path,
+    is_nic,
     legacy_disk,
     parse_chr,
     parse_drive,
     parse_net,
+    parse_nic,
     parse_pci_host,
     parse_usb_host,
 )
@@ -48,6 +53,9 @@ BOOT_LAST = 4
 _BOOT_LETTERS = {"a": "fd", "c": "hd", "d": "cdrom", "n": "network"}
 _VGA = {"std": "vga", "cirrus": "cirrus", "vmware": "vmvga", "xenfb": "xen"}
 _SOUND = ("pcspk", "sb16", "es1370", "ac97")
+# arch and machine values the domain schema accepts per os type / arch
+_ARCHES = {"hvm": ("i686", "x86_64", "mips", "mipsel", "sparc", "ppc"), "xen": ("i686", "x86_64", "ia64")}
+_MACHINES = {"mips": ("mips",), "mipsel": ("mips",), "sparc": ("sun4m",), "ppc": ("g3beige", "mac99", "prep")}
 _LEGACY_DISKS = {f"-{p}{c}" for p in ("hd", "sd") for c in "abcd"} | {"-fda", "-fdb", "-cdrom"}
 
 
@@ -61,6 +69,7 @@ class _State:
     os_type: str = "hvm"
     arch: str = "i686"
     machine: str | None = None
+    machine_tok: Token | None = None
     name: str | None = None
     uuid: str | None = None
     memory: int = 64 * 1024
@@ -77,7 +86,8 @@ class _State:
     nographic: bool = False
     fullscreen: bool = False
     video: str = "cirrus"
-    nics: list[str] = field(default_factory=list)
+    nics: list[Nic] = field(default_factory=list)
+    nic_toks: list[Token] = field(default_factory=list)
     nvirtio: int = 0
     disks: list[Disk] = field(default_factory=list)
     nets: list[Interface] = field(default_factory=list)
@@ -99,10 +109,34 @@ def parse_argv_text(text: str, caps: GuestCaps, path: str = "<string>") -> Domai
     return parse_command_line(split_command_line(text, path), caps, path)
 
 
+def argv_to_xml(text: str, caps: GuestCaps, path: str = "<string>", *, validate: bool = True) -> str:
+    """The domain XML of a ``.args`` text; with ``validate``, XML the schema rejects is
+    refused (libvirt would print it anyway, e.g. an arch its schema does not know)."""
+    xml = parse_argv_text(text, caps, path).to_xml()
+    if validate:
+        from .. import schema
+        from ..xmlio import parse_bytes
+        problems = schema.validate(parse_bytes(xml.encode(), path))
+        if problems:
+            p = problems[0]
+            raise Refused(f"the command line gives a domain the schema rejects: {p.message} "
+                          f"(line {p.line} of the XML)", path=path, line=1, column=1)
+    return xml
+
+
 def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<string>") -> Domain:
     """qemuParseCommandLine: defaults, the -net nic pre-pass, the option loop, implicit devices."""
     st = _State(path=path, cmd=cmd)
     emulator = cmd.emulator.text
+    for tok in [cmd.emulator, *cmd.args]:
+        bad = next((c for c in tok.text if ord(c) < 0x20 or ord(c) == 0x7F), None)
+        if bad is not None:
+            raise _located(ConfigError(f"control character {ord(bad):#04x} in argument '{tok.text!r}'"),
+                           path, tok)
+    try:
+        check("absolute file path", emulator, "emulator")
+    except ArgError as e:
+        raise _located(ConfigError(e.message), path, cmd.emulator) from None
     if "kvm" in emulator:
         st.virt_type, st.pae = "kvm", True
     if "xenner" in emulator:
@@ -111,13 +145,20 @@ def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<str
         if "qemu" in emulator else ""
     if rest.startswith("qemu-system-") and len(rest) > len("qemu-system-"):
         st.arch = rest[len("qemu-system-"):]
+    if st.arch not in _ARCHES[st.os_type]:
+        raise _located(ConfigError(f"emulator '{emulator}' is for architecture '{st.arch}', which "
+                                   f"has no {st.os_type} guests here"), path, cmd.emulator)
     args = cmd.args
     # first pass: the guest side of every NIC, to pair with its host side by vlan
     i = 0
     while i < len(args):
         if _opt(args[i].text) == "-net" and i + 1 < len(args):
-            if args[i + 1].text.startswith("nic"):
-                st.nics.append(args[i + 1].text)
+            if is_nic(args[i + 1].text):
+                try:
+                    st.nics.append(parse_nic(args[i + 1].text))
+                except ArgError as e:
+                    raise _located(ConfigError(f"-net: {e.message}"), path, args[i + 1]) from None
+                st.nic_toks.append(args[i + 1])
             i += 1
         i += 1
     i = 0
@@ -138,11 +179,25 @@ def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<str
             i += 1
             val_tok = args[i]
             val = val_tok.text
+        if opt == "-M":
+            st.machine_tok = val_tok
         try:
             handler(st, opt, val)
         except ArgError as e:
             raise _located(ConfigError(f"{opt}: {e.message}"), path, val_tok) from None
         i += 1
+    for nic, tok in zip(st.nics, st.nic_toks, strict=True):
+        if not nic.used:
+            raise _located(ConfigError(f"-net nic on vlan {nic.vlan} has no host side (-net user/tap/...)"),
+                           path, tok)
+    if st.bootloader is not None and st.os_type != "xen":
+        raise _located(ConfigError("-bootloader is only for xen guests (a xenner emulator)"), path,
+                       cmd.emulator)
+    allowed = ("xenpv", "xenner") if st.os_type == "xen" else _MACHINES.get(st.arch)
+    if st.machine is not None and allowed is not None and st.machine not in allowed:
+        assert st.machine_tok is not None
+        raise _located(ConfigError(f"machine type '{st.machine}' is not one of {', '.join(allowed)} "
+                                   f"for a {st.os_type}/{st.arch} guest"), path, st.machine_tok)
     return _assemble(st, caps)
 
 
@@ -167,6 +222,8 @@ def _vnc(st: _State, opt: str, val: str) -> None:
         n = c_int(disp)
         if n is None or n < 0 or n + 5900 > 65535:
             raise ArgError(f"cannot parse VNC port '{rest}'")
+        if host:
+            check("IP address", host, "VNC listen address")
         g = Graphics(type="vnc", port=5900 + n, autoport=False, listen=host or None)
         for o in opts.split(",") if opts else []:
             key = o.partition("=")[0]
@@ -198,8 +255,6 @@ def _uuid_opt(st: _State, opt: str, val: str) -> None:
 
 
 def _legacy_disk(st: _State, opt: str, val: str) -> None:
-    if not val:
-        raise ArgError("empty disk path")
     st.disks.append(legacy_disk(opt[1:], val))
 
 
@@ -209,9 +264,9 @@ def _set(attr: str, value: object) -> Handler:
     return handler
 
 
-def _store(attr: str) -> Handler:
+def _store(attr: str, kind: str | None = None) -> Handler:
     def handler(st: _State, opt: str, val: str) -> None:
-        setattr(st, attr, val)
+        setattr(st, attr, check(kind, val, f"{opt} value") if kind else val)
     return handler
 
 
@@ -242,9 +297,8 @@ def _usbdevice(st: _State, opt: str, val: str) -> None:
         st.inputs.append(Input(type=val, bus="usb"))
     elif val.startswith("disk:"):
         src = val[len("disk:"):]
-        if not src:
-            raise ArgError("missing path in USB disk")
         block = src.startswith("/dev/")
+        check_disk_path("block" if block else "file", src)
         st.disks.append(Disk(type="block" if block else "file", device="disk",
                              source=DiskSource(dev=src) if block else DiskSource(file=src),
                              target=DiskTarget(dev="sda", bus="usb")))
@@ -253,7 +307,7 @@ def _usbdevice(st: _State, opt: str, val: str) -> None:
 
 
 def _net(st: _State, opt: str, val: str) -> None:
-    if val.startswith("nic") or val == "none":
+    if is_nic(val) or val == "none":
         return
     seed = f"{_fingerprint(st)}/net{len(st.nets)}"
     st.nets.append(parse_net(val, st.nics, seed))
@@ -311,12 +365,12 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-nographic": (False, _set("nographic", True)),
     "-full-screen": (False, _set("fullscreen", True)),
     "-localtime": (False, _set("clock", "localtime")),
-    "-kernel": (True, _store("kernel")),
-    "-initrd": (True, _store("initrd")),
+    "-kernel": (True, _store("kernel", "absolute file path")),
+    "-initrd": (True, _store("initrd", "absolute file path")),
     "-append": (True, _store("cmdline")),
     "-boot": (True, _boot),
     "-name": (True, _store("name")),
-    "-M": (True, _store("machine")),
+    "-M": (True, _store("machine", "machine name")),
     "-serial": (True, _chr),
     "-parallel": (True, _chr),
     "-usbdevice": (True, _usbdevice),
@@ -326,7 +380,7 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-soundhw": (True, _soundhw),
     "-watchdog": (True, _watchdog),
     "-watchdog-action": (True, _watchdog_action),
-    "-bootloader": (True, _store("bootloader")),
+    "-bootloader": (True, _store("bootloader", "absolute file path")),
     "-vmwarevga": (False, _set("video", "vmvga")),
     "-std-vga": (False, _set("video", "vga")),
     "-vga": (True, _vga),

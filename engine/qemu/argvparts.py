@@ -9,6 +9,7 @@ understand: a conversion that loses a setting must say so.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..model.address import HostPciAddress, HostUsbAddress
@@ -23,6 +24,30 @@ class ArgError(ConfigError):
 
 
 # --------------------------------------------------------------------------- helpers
+
+# The value patterns of the domain schema (schemas/basictypes.rnc): a value the
+# schema would reject is refused here, pointing at the argument it came from.
+_PATTERNS = {
+    "absolute file path": r"/[a-zA-Z0-9_.+\-&/%]+",
+    "absolute directory path": r"/[a-zA-Z0-9_.+\-&/%]*",
+    "file path": r"[a-zA-Z0-9_.+\-&/%]+",
+    "device name": r"[a-zA-Z0-9_.\-\\:/]+",
+    "name": r"[a-zA-Z0-9_+\-]+",
+    "machine name": r"[a-zA-Z0-9_.\-]+",
+    "disk serial": r"[A-Za-z0-9_.+\-]+",
+    "model name": r"[a-zA-Z0-9\-_]+",
+    "host name": r"[a-zA-Z0-9.\-]+|[0-9A-Fa-f:]+",
+    "service": r"[0-9]{1,5}|[a-zA-Z][a-zA-Z0-9_\-]*",
+    "IP address": r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+                  r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])|[0-9A-Fa-f:]*:[0-9A-Fa-f:]*",
+}
+
+
+def check(kind: str, value: str, what: str) -> str:
+    """``value`` if it has the schema's form for ``kind``, else an ArgError naming ``what``."""
+    if not re.fullmatch(_PATTERNS[kind], value):
+        raise ArgError(f"{what} '{value}' is not a valid {kind}")
+    return value
 
 def c_int(text: str) -> int | None:
     """virStrToLong_i with base 10 on the whole string; None when it is not one."""
@@ -86,9 +111,7 @@ def parse_chr(val: str) -> CharDev:
         return CharDev(type="stdio")
     for prefix, kind in (("file:", "file"), ("pipe:", "pipe")):
         if val.startswith(prefix):
-            path = val[len(prefix):]
-            if not path:
-                raise ArgError(f"missing path in character device '{val}'")
+            path = check("absolute file path", val[len(prefix):], "character device path")
             return CharDev(type=kind, sources=[ChrSource(path=path)])
     if val.startswith("udp:"):
         return _parse_udp(val[len("udp:"):], val)
@@ -102,18 +125,19 @@ def parse_chr(val: str) -> CharDev:
         if not svc:
             raise ArgError(f"cannot find port number in character device {val}")
         listen = "server" in opts.split(",")
+        check("host name", host, "character device host")
+        check("service", svc, "character device service")
         return CharDev(type="tcp", sources=[ChrSource(mode="bind" if listen else "connect",
                                                       host=host, service=svc)],
                        protocol="telnet" if telnet else "raw")
     if val.startswith("unix:"):
         path, _, opts = val[len("unix:"):].partition(",")
-        if not path:
-            raise ArgError(f"missing path in character device '{val}'")
+        check("absolute file path", path, "character device path")
         flags = opts.split(",")
         listen = "server" in flags or "listen" in flags
         return CharDev(type="unix", sources=[ChrSource(mode="bind" if listen else "connect", path=path)])
     if val.startswith("/dev"):
-        return CharDev(type="dev", sources=[ChrSource(path=val)])
+        return CharDev(type="dev", sources=[ChrSource(path=check("absolute file path", val, "device path"))])
     raise ArgError(f"unknown character device syntax {val}")
 
 
@@ -124,6 +148,12 @@ def _parse_udp(rest: str, val: str) -> CharDev:
     if not sep or not csvc:
         raise ArgError(f"missing connect port in character device '{val}'")
     sources = []
+    for part in (chost, bind.partition(":")[0] if at else ""):
+        if part:
+            check("host name", part, "character device host")
+    for part in (csvc, bind.partition(":")[2] if at else ""):
+        if part:
+            check("service", part, "character device service")
     if at:
         bhost, _, bsvc = bind.partition(":")
         sources.append(ChrSource(mode="bind", host=bhost or None, service=bsvc or None))
@@ -150,10 +180,10 @@ def parse_usb_host(val: str) -> Hostdev:
     else:
         bus, dot, dev = start.partition(".")
         b = c_int(bus) if dot else None
-        if b is None or b < 0:
+        if b is None or not 0 <= b <= 999:
             raise ArgError(f"cannot extract USB device bus '{val}'")
         d = c_int(dev)
-        if d is None or d < 0:
+        if d is None or not 0 <= d <= 999:
             raise ArgError(f"cannot extract USB device address '{val}'")
         src = HostdevSource(address=HostUsbAddress(bus=b, device=d))
     return Hostdev(mode="subsystem", type="usb", managed=False, source=src)
@@ -236,7 +266,7 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
             elif v != "disk":
                 raise ArgError(f"unknown drive media '{v}' in drive '{val}'")
         elif key == "format":
-            drv_type = v
+            drv_type = check("name", v, "drive format")
         elif key == "cache":
             if v not in _CACHE:
                 raise ArgError(f"unknown drive cache mode '{v}' in drive '{val}'")
@@ -260,7 +290,7 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
                 raise ArgError(f"bad readonly value '{v}' in drive '{val}'")
             readonly = readonly or v == "on"
         elif key == "serial":
-            serial = v
+            serial = check("disk serial", v, "drive serial")
         elif key in _DRIVE_IGNORED:
             continue
         else:
@@ -271,6 +301,8 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
         drv_type, readonly = "fat", True
     if src is None and device == "disk":
         raise ArgError(f"missing file parameter in drive '{val}'")
+    if src is not None:
+        check_disk_path(dtype or "file", src)
     if idx == -1 and bus == "virtio":
         idx = nvirtio
     if idx == -1 and unitid == -1 and busid == -1:
@@ -291,6 +323,15 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
     return disk
 
 
+def check_disk_path(dtype: str, path: str) -> str:
+    """The schema's form of a disk source: /dev names for block, absolute paths otherwise."""
+    if dtype == "block":
+        return check("device name", path, "disk device")
+    if dtype == "dir":
+        return check("absolute directory path", path, "disk directory")
+    return check("absolute file path", path, "disk file")
+
+
 def _disk_source(dtype: str | None, src: str | None) -> DiskSource | None:
     if src is None:
         return None
@@ -304,6 +345,7 @@ def _disk_source(dtype: str | None, src: str | None) -> DiskSource | None:
 def legacy_disk(opt: str, path: str) -> Disk:
     """-hdX/-sdX/-fdX/-cdrom FILE: the target is the option name."""
     dtype = "block" if path.startswith("/dev/") else "file"
+    check_disk_path(dtype, path)
     if opt == "cdrom":
         device, dst, bus, ro = "cdrom", "hdc", "ide", True
     elif opt.startswith("fd"):
@@ -318,18 +360,46 @@ def legacy_disk(opt: str, path: str) -> Disk:
 
 # --------------------------------------------------------------------------- -net
 
-def nic_vlan(nic: str) -> int:
-    """The vlan= of a '-net nic,...' value; 0 when absent, as in QEMU."""
-    for key, v in parse_keywords(nic[len("nic,"):] if nic.startswith("nic,") else "", allow_empty=True):
-        if key == "vlan" and v is not None:
+@dataclass
+class Nic:
+    """The guest side of a NIC (``-net nic,...``); ``used`` once a host side claimed it."""
+
+    vlan: int = 0
+    mac: str | None = None
+    model: str | None = None
+    used: bool = False
+
+
+_NIC_KEYS = {"vlan", "macaddr", "model", "name"}
+
+
+def is_nic(val: str) -> bool:
+    return val == "nic" or val.startswith("nic,")
+
+
+def parse_nic(val: str) -> Nic:
+    """-net nic[,vlan=N][,macaddr=M][,model=X][,name=ID]; vlan 0 when absent, as in QEMU."""
+    nic = Nic()
+    for key, v in parse_keywords(val[len("nic,"):] if val.startswith("nic,") else ""):
+        assert v is not None
+        if key == "vlan":
             n = c_int(v)
-            if n is None:
-                raise ArgError(f"cannot parse vlan in '{nic}'")
-            return n
-    return 0
+            if n is None or n < 0:
+                raise ArgError(f"cannot parse vlan in '{val}'")
+            nic.vlan = n
+        elif key == "macaddr":
+            # Mac.parse alone lets int() take a sign, so check the form first
+            if not re.fullmatch(r"[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}", v):
+                raise ArgError(f"unable to parse mac address '{v}'")
+            nic.mac = MAC.parse(v)
+        elif key == "model":
+            nic.model = check("model name", v, "NIC model")
+        elif key not in _NIC_KEYS:
+            raise ArgError(f"unsupported option '{key}' for -net nic")
+    return nic
 
 
-def parse_net(val: str, nics: list[str], seed: str) -> Interface:
+def parse_net(val: str, nics: list[Nic], seed: str) -> Interface:
     """qemuParseCommandLineNet: a host-side -net value joined to the -net nic of its vlan."""
     head, _, rest = val.partition(",")
     kws = parse_keywords(rest) if rest else []
@@ -354,9 +424,9 @@ def parse_net(val: str, nics: list[str], seed: str) -> Interface:
         elif key == "name":
             continue
         elif head == "tap" and key == "script":
-            script = v or None
+            script = check("file path", v, "network script") if v else None
         elif head == "tap" and key == "ifname":
-            ifname = v
+            ifname = check("device name", v, "interface name")
         elif head == "tap" and key == "fd":
             continue  # an fd libvirt opened for a network/bridge: the kind is lost
         elif head == "socket" and key in ("connect", "listen", "mcast"):
@@ -365,30 +435,24 @@ def parse_net(val: str, nics: list[str], seed: str) -> Interface:
             if p is None or not 0 <= p <= 65535:
                 raise ArgError(f"cannot parse socket address '{v}' in '{val}'")
             ntype = {"connect": "client", "listen": "server", "mcast": "mcast"}[key]
+            if host:
+                check("IP address" if key == "mcast" else "host name", host, "socket address")
             source = NetSource(address=host or None, port=p)
         else:
             raise ArgError(f"unsupported option '{key}' for -net {head}")
     nic = _find_nic(nics, vlan)
     if nic is None:
         raise ArgError(f"cannot find NIC definition for vlan {vlan}")
-    mac = model = None
-    for key, v in parse_keywords(nic[len("nic"):].lstrip(","), allow_empty=True):
-        if key == "macaddr":
-            try:
-                mac = MAC.parse(v or "")
-            except ValueError:
-                raise ArgError(f"unable to parse mac address '{v}'") from None
-        elif key == "model":
-            model = v
+    nic.used = True
     if ifname is not None and ifname.startswith("vnet"):
         ifname = None  # an inactive definition drops generated tap names
-    return Interface(type=ntype, mac=mac or generated_mac(seed), source=source, script=script,
-                     target=ifname, model=model)
+    return Interface(type=ntype, mac=nic.mac or generated_mac(seed), source=source, script=script,
+                     target=ifname, model=nic.model)
 
 
-def _find_nic(nics: list[str], vlan: int) -> str | None:
+def _find_nic(nics: list[Nic], vlan: int) -> Nic | None:
     for nic in nics:
-        if nic_vlan(nic) == vlan:
+        if nic.vlan == vlan:
             return nic
     if vlan == 0 and nics:
         return nics[0]
