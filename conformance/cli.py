@@ -1,19 +1,14 @@
 """The ``virtconform`` command (see ../shared/CONTRACT.md).
 
 Start-up matters: CI runs this once per file. Only argparse is imported here;
-each command's module is imported when that command runs.
+each command's module is imported when that command runs. Importing the package
+keeps lxml from loading rnc2rng (see engine/__init__.py).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-
-
-def _block_rnc2rng() -> None:
-    # lxml imports rnc2rng at start-up whenever it is installed (~150 ms).
-    # Only `schema compile` needs it; a None entry makes that import fail fast.
-    sys.modules.setdefault("rnc2rng", None)  # type: ignore[arg-type]
 
 
 def _profile(p: argparse.ArgumentParser) -> None:
@@ -109,8 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "module", None):
         ap.print_usage(sys.stderr)
         return 2
-    if args.module != "schema":
-        _block_rnc2rng()
     from virtconform.engine.errors import VirtconformError
     try:
         mod = importlib.import_module(f"virtconform.conformance.commands.{args.module}")

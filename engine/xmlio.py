@@ -92,7 +92,10 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
                             line=1, column=1)
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            # the size is known: a buffer of the limit per file costs more than the parse
+            data = f.read(min(limit, st.st_size) + 1)
+            if len(data) > st.st_size:  # the file grew while we read it
+                data += f.read(limit + 1 - len(data))
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror}", path=path, line=0, column=0) from None
     if len(data) > limit:

@@ -24,6 +24,8 @@ def default_dir() -> Path:
 def compile_rnc(path: Path) -> str:
     """Compile one .rnc file to RELAX NG XML text (includes are inlined by rnc2rng)."""
     try:
+        from virtconform.engine import allow_rnc2rng
+        allow_rnc2rng()
         import rnc2rng
     except ImportError:
         raise UsageError("rnc2rng is not installed: pip install 'virtconform[schema]'") from None

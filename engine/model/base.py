@@ -46,7 +46,7 @@ def c_strtoul(text: str, base: int) -> int:
             base = 8
         else:
             base = 10
-    if not s or s[-1:].isspace():
+    if not s or s[-1:].isspace() or "_" in s:
         raise ValueError(text)
     return int(s, base)
 
@@ -232,6 +232,10 @@ class Element:
     _by_attr: ClassVar[dict[str, Field]]
     _by_child: ClassVar[dict[str, Field]]
     _text: ClassVar[Field | None]
+    _defaults: ClassVar[dict[str, Any]]
+    _list_fields: ClassVar[tuple[str, ...]]
+    _nested: ClassVar[tuple[Field, ...]]
+    _names: ClassVar[frozenset[str]]
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -242,19 +246,24 @@ class Element:
         cls._by_child = {f.xml: f for f in cls.fields if f.kind not in ("attr", "text")}
         texts = [f for f in cls.fields if f.kind == "text"]
         cls._text = texts[0] if texts else None
-        # instance values shadow the Field descriptors; set defaults per instance.
+        # Instance values shadow the Field declarations. Precomputed so that
+        # parsing an element is one dict update, not a setattr per field.
+        cls._defaults = {f.name: (False if f.kind == "flag" else f.default)
+                         for f in cls.fields if f.kind != "children"}
+        cls._list_fields = tuple(f.name for f in cls.fields if f.kind == "children")
+        cls._nested = tuple(f for f in cls.fields if f.kind in ("child", "children"))
+        cls._names = frozenset(f.name for f in cls.fields)
 
     def __init__(self, **values: Any) -> None:
-        self._src: Source | None = None
-        for f in self.fields:
-            if f.kind == "children":
-                setattr(self, f.name, [])
-            else:
-                setattr(self, f.name, f.default)
+        d = self.__dict__
+        d.update(self._defaults)
+        for name in self._list_fields:
+            d[name] = []
+        d["_src"] = None
         for k, v in values.items():
-            if k not in {f.name for f in self.fields} and not hasattr(type(self), k):
+            if k not in self._names:
                 raise TypeError(f"{type(self).__name__} has no field {k}")
-            setattr(self, k, v)
+            d[k] = v
 
     # ---- errors
     def error(self, message: str, cls: type[ConfigError] = ConfigError) -> ConfigError:
@@ -275,48 +284,53 @@ class Element:
     def parse(cls: type[T], elem: etree._Element, doc: Any = None) -> T:
         cls = cls.variant_for(elem)  # type: ignore[assignment]
         obj = cls.__new__(cls)
-        obj._src = Source(doc, elem)
-        for f in cls.fields:
-            if f.kind == "children":
-                setattr(obj, f.name, [])
-            elif f.kind == "flag":
-                setattr(obj, f.name, False)
-            else:
-                setattr(obj, f.name, f.default)
+        d = obj.__dict__
+        d.update(cls._defaults)
+        for name in cls._list_fields:
+            d[name] = []
+        d["_src"] = Source(doc, elem)
+        by_attr = cls._by_attr
         for key, text in elem.attrib.items():
-            f = cls._by_attr.get(key)
+            f = by_attr.get(key)
             if f is None:
                 raise obj.error(f"unexpected attribute '{key}' on <{etree.QName(elem).localname}>")
-            setattr(obj, f.name, _convert(obj, f, text, key))
-        if cls._text is not None:
-            t = elem.text or ""
-            setattr(obj, cls._text.name, _convert(obj, cls._text, t.strip(), "text")
-                    if t.strip() or cls._text.conv is STR else cls._text.default)
+            d[f.name] = text if f.conv is STR else _convert(obj, f, text, key)
+        tf = cls._text
+        if tf is not None:
+            t = (elem.text or "").strip()
+            d[tf.name] = (t if tf.conv is STR else _convert(obj, tf, t, "text")) if t or tf.conv is STR \
+                else tf.default
+        if not len(elem):
+            obj.parsed()
+            return obj
         seen: set[str] = set()
+        by_child = cls._by_child
         for child in elem:
-            if not isinstance(child.tag, str):
-                continue  # comments, processing instructions
             tag = child.tag
-            f = cls._by_child.get(tag)
+            if not isinstance(tag, str):
+                continue  # comments, processing instructions
+            f = by_child.get(tag)
             if f is None:
                 raise _child_error(obj, doc, child, f"unexpected element <{tag}>")
-            if f.kind == "children":
-                getattr(obj, f.name).append(f.cls.parse(child, doc))
+            kind = f.kind
+            if kind == "children":
+                d[f.name].append(f.cls.parse(child, doc))
                 continue
             if tag in seen:
                 raise _child_error(obj, doc, child, f"duplicate element <{tag}>")
             seen.add(tag)
-            if f.kind == "child":
-                setattr(obj, f.name, f.cls.parse(child, doc))
-            elif f.kind == "flag":
-                setattr(obj, f.name, True)
-            elif f.kind == "textchild":
-                setattr(obj, f.name, _convert(obj, f, (child.text or "").strip(), tag))
-            elif f.kind == "attrchild":
+            if kind == "child":
+                d[f.name] = f.cls.parse(child, doc)
+            elif kind == "flag":
+                d[f.name] = True
+            elif kind == "textchild":
+                t = (child.text or "").strip()
+                d[f.name] = t if f.conv is STR else _convert(obj, f, t, tag)
+            elif kind == "attrchild":
                 v = child.get(f.attr)
                 if v is None:
                     raise _child_error(obj, doc, child, f"<{tag}> lacks attribute '{f.attr}'")
-                setattr(obj, f.name, _convert(obj, f, v, f"{tag}/@{f.attr}"))
+                d[f.name] = v if f.conv is STR else _convert(obj, f, v, f"{tag}/@{f.attr}")
         obj.parsed()
         return obj
 
@@ -384,14 +398,24 @@ class Element:
                 for item in getattr(self, f.name):
                     yield from item.walk()
 
-    def copy(self: T) -> T:
+    def shallow_copy(self: T) -> T:
+        """A new element sharing every value (nested elements included)."""
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
-        for f in self.fields:
-            if f.kind == "child" and getattr(self, f.name) is not None:
-                setattr(new, f.name, getattr(self, f.name).copy())
-            elif f.kind == "children":
-                setattr(new, f.name, [c.copy() for c in getattr(self, f.name)])
+        return new
+
+    def copy(self: T) -> T:
+        """A deep copy of the element tree (values themselves are immutable)."""
+        new = self.__class__.__new__(self.__class__)
+        d = new.__dict__
+        d.update(self.__dict__)
+        for f in self._nested:
+            v = d[f.name]
+            if f.kind == "child":
+                if v is not None:
+                    d[f.name] = v.copy()
+            else:
+                d[f.name] = [c.copy() for c in v]
         return new
 
     def __repr__(self) -> str:

@@ -44,7 +44,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
         from ..caps.qemuconf import QemuConf
         conf = QemuConf()
     caps = profile.capabilities
-    b = Build(dom=dom.copy(), flags=frozenset(flags), host_env=dict(profile.host_env), conf=conf,
+    b = Build(dom=_private_copy(dom), flags=flags if isinstance(flags, frozenset) else frozenset(flags), host_env=dict(profile.host_env), conf=conf,
               caps=caps, host_arch=_normalise_arch(getattr(caps, "host_arch", None) or "x86_64"),
               monitor_path=profile.monitor.path,
               domid=-1 if domid is None else domid, migrate_from=migrate_from, now=now)
@@ -115,7 +115,22 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
     add_balloon(b)
     if dom.devices.filesystems:
         raise b.refuse("filesystem passthrough is not supported by this QEMU driver", dom.devices.filesystems[0])
+    b.check()
     return b.out
+
+
+def _private_copy(dom: Domain) -> Domain:
+    """What the build may change: device aliases and addresses. Devices are copied
+    one level deep (their nested parts are only read), the rest is shared."""
+    new = dom.shallow_copy()
+    devs = new.devices = dom.devices.shallow_copy()
+    for f in devs._nested:
+        v = getattr(devs, f.name)
+        if f.kind == "children":
+            setattr(devs, f.name, [d.shallow_copy() for d in v])
+        elif v is not None:
+            setattr(devs, f.name, v.shallow_copy())
+    return new
 
 
 def _escaped(value: str, what: str) -> str:

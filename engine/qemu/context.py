@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import Refused
 from ..model.domain import Domain
-from .escape import check_value
+from .escape import _UNSAFE, check_value
 
 
 @dataclass
@@ -47,11 +47,20 @@ class Build:
         return "device" in self.flags
 
     def arg(self, *values: str) -> None:
-        for v in values:
-            self.out.argv.append(check_value(v, "command-line argument"))
+        """Append arguments; unsafe characters are checked once for the whole line."""
+        self.out.argv.extend(values)
 
     def env(self, name: str, value: str) -> None:
-        self.out.env.append((name, check_value(value, f"environment variable {name}")))
+        self.out.env.append((name, value))
+
+    def check(self) -> None:
+        """Refuse the command line if any value cannot be passed safely (see escape.py)."""
+        if _UNSAFE.search("\x1f".join(self.out.argv)) or any(
+                _UNSAFE.search(v) for _, v in self.out.env):
+            for name, v in self.out.env:
+                check_value(v, f"environment variable {name}")
+            for v in self.out.argv:
+                check_value(v, "command-line argument")
 
     def env_copy(self, name: str) -> None:
         """ADD_ENV_COPY: pass a variable of the host environment through when set."""
