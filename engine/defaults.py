@@ -171,7 +171,7 @@ def _device_defaults(dom: Domain, caps: GuestCaps) -> None:
         h.apply_defaults()
     if devs.memballoon is None and dom.type in ("xen", "qemu", "kqemu", "kvm"):
         devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
-    _implicit_controllers(devs)
+    add_implicit_controllers(devs)
 
 
 def _chardev_defaults(dom: Domain) -> None:
@@ -219,7 +219,7 @@ def _maybe_add_controller(devs: Devices, ctype: str, index: int) -> None:
     devs.controllers.append(Controller(type=ctype, index=index))
 
 
-def _implicit_controllers(devs: Devices) -> None:
+def add_implicit_controllers(devs: Devices) -> None:
     """virDomainDefAddImplicitControllers: scsi, fdc, ide for disk addresses, then virtio-serial."""
     for ctype, bus in (("scsi", "scsi"), ("fdc", "fdc"), ("ide", "ide")):
         top = -1

@@ -11,6 +11,7 @@ NET_TYPES = ("user", "ethernet", "server", "client", "mcast", "network", "bridge
              "internal", "direct")
 DIRECT_MODES = ("vepa", "private", "bridge")
 _MODEL_RE = re.compile(r"^[a-zA-Z0-9\-_]+$")
+_HEX12 = re.compile(r"[0-9a-fA-F]{1,2}")
 
 
 class Mac(Conv):
@@ -20,12 +21,9 @@ class Mac(Conv):
 
     def parse(self, text: str) -> str:
         parts = text.split(":")
-        if len(parts) != 6 or not all(1 <= len(p) <= 2 for p in parts):
+        if len(parts) != 6 or not all(_HEX12.fullmatch(p) for p in parts):
             raise ValueError(f"malformed mac address '{text}'")
-        try:
-            return ":".join(f"{int(p, 16):02x}" for p in parts)
-        except ValueError:
-            raise ValueError(f"malformed mac address '{text}'") from None
+        return ":".join(f"{int(p, 16):02x}" for p in parts)
 
 
 MAC = Mac()

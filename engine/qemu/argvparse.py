@@ -12,7 +12,7 @@ import uuid as _uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..defaults import GuestCaps, _implicit_controllers
+from ..defaults import GuestCaps, add_implicit_controllers
 from ..errors import ConfigError, Refused
 from ..model.chardev import CharDev
 from ..model.devices_misc import (
@@ -443,7 +443,7 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
     devs.hostdevs = st.hostdevs
     devs.watchdog = st.watchdog
     devs.memballoon = MemBalloon(model="virtio")
-    _implicit_controllers(devs)
+    add_implicit_controllers(devs)
     machine = st.machine or caps.default_machine(st.os_type, st.arch, st.virt_type)
     features = Features(acpi=st.acpi, pae=st.pae) if (st.acpi or st.pae) else None
     os_ = Os(type=OsType(arch=st.arch, machine=machine, name=st.os_type), kernel=st.kernel,
