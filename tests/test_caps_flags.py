@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from virtconform.engine.caps.flags import FLAG_BITS, FLAG_NAMES, NAMED_SETS, Flags, resolve
 from virtconform.engine.errors import UsageError
 

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from virtconform.engine.caps.guests import Capabilities, Machine, parse_capabilities, read_capabilities
 from virtconform.engine.caps.profiles import get_profile
 from virtconform.engine.errors import DocumentError

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from virtconform.engine.caps.flags import FLAG_NAMES, NAMED_SETS, Flags
 from virtconform.engine.caps.help import parse_help, parse_help_bytes, read_help
 from virtconform.engine.errors import DocumentError, InputError

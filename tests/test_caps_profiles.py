@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from virtconform.engine.caps.profiles import BASE_ENV_COPY, SDL_ENV_COPY, get_profile
 from virtconform.engine.errors import UsageError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from virtconform.engine.caps.qemuconf import QemuConf, parse_qemu_conf, read_qemu_conf
 from virtconform.engine.errors import ConfigError, DocumentError, InputError
 
