@@ -87,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     p.set_defaults(module="schema")
 
+    p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
+    _profile(p)
+    p.add_argument("old", metavar="OLD.xml")
+    p.add_argument("new", metavar="NEW.xml")
+    p.add_argument("--caps", action="append", metavar="SPEC",
+                   help="capability set(s) to check (repeatable; default: every named set)")
+    p.add_argument("--qemu-conf", metavar="FILE")
+    p.add_argument("--allow-abi-change", action="store_true",
+                   help="report guest-visible changes but do not fail on them")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(module="gate")
+
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
     p.add_argument("--section", action="append")
