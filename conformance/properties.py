@@ -230,6 +230,8 @@ def _outside_parser_subset(root: etree._Element) -> str | None:
         return "clock timezone (TZ in the environment)"
     if root.find("devices/video") is not None and root.find("devices/graphics") is None:
         return "video without graphics (-vga is read back only with a display)"
+    if root.find("devices/disk/shareable") is not None:
+        return "shareable disk (cache=off reads back as a cache mode)"
     if root.find("devices/memballoon[@model='none']") is not None:
         return "memballoon none (no -balloon reads back as the default)"
     for n in root.iterfind("devices/interface"):

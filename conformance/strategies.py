@@ -20,6 +20,9 @@ from .domaingen import generate_domain, to_text
 from .rng import Grammar, load, shipped
 from .walker import Walker
 
+_INTEGERS: dict[tuple[int, int], st.SearchStrategy[int]] = {}
+_PERCENT = st.integers(0, 99)
+
 
 class DrawChooser:
     """Decisions drawn from Hypothesis: 0 / False is always the smaller document."""
@@ -28,14 +31,19 @@ class DrawChooser:
         self.draw = draw
 
     def integer(self, lo: int, hi: int) -> int:
-        return lo if hi <= lo else self.draw(st.integers(lo, hi))
+        if hi <= lo:
+            return lo
+        s = _INTEGERS.get((lo, hi))
+        if s is None:  # building a strategy costs more than drawing from it: keep them
+            s = _INTEGERS[(lo, hi)] = st.integers(lo, hi)
+        return self.draw(s)
 
     def boolean(self, p: float = 0.5) -> bool:
         if p <= 0.0:
             return False
         if p >= 1.0:
             return True
-        return self.draw(st.integers(0, 99)) >= round(100 * (1 - p))
+        return self.draw(_PERCENT) >= round(100 * (1 - p))
 
 
 def _grammar(schema: str | Path | Grammar | None) -> Grammar:

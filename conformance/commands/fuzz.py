@@ -29,6 +29,7 @@ def _campaign(job: int, seconds: float, seed: int, names: list[str], database: s
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import Unsatisfiable
 
+    from virtconform.conformance.minimize import minimize, signature
     from virtconform.conformance.properties import PROPERTIES, Skip
     from virtconform.conformance.strategies import domains
 
@@ -48,9 +49,8 @@ def _campaign(job: int, seconds: float, seed: int, names: list[str], database: s
             prop = PROPERTIES[name]
             last: dict[str, Any] = {}
             check = _checker(prop, stats[name], last, Skip, assume)
-            # shrinking a failure takes long: only while a good part of the budget is left
-            phases = list(Phase) if deadline - time.monotonic() > max(5.0, 0.3 * seconds) else \
-                [Phase.explicit, Phase.reuse, Phase.generate]
+            # Hypothesis' shrinker can take minutes on a big domain: minimize.py does it in budget
+            phases = [Phase.explicit, Phase.reuse, Phase.generate]
             test = settings(max_examples=BATCH, deadline=None, database=db, derandomize=False, phases=phases,
                             suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
                             report_multiple_bugs=False, print_blob=False)(
@@ -62,9 +62,16 @@ def _campaign(job: int, seconds: float, seed: int, names: list[str], database: s
                 pass
             except Exception as e:  # the shrunk counterexample re-raised
                 error = last.get("error") or f"{type(e).__name__}: {e}"
-                key = (name, error.splitlines()[0][:200])
+                key = (name, signature(error))
                 if key not in seen_errors:
                     seen_errors.add(key)
+                    if last.get("xml"):
+                        grace = time.monotonic() + max(2.0, min(30.0, 0.2 * seconds))
+                        last["xml"] = minimize(last["xml"], prop.check, max(deadline, grace))
+                        try:
+                            prop.check(last["xml"])
+                        except Exception as again:  # noqa: BLE001 - the minimized failure's own message
+                            error = f"{type(again).__name__}: {again}"
                     stats[name]["failures"] += 1
                     failures.append({"property": name, "error": error, "xml": last.get("xml", "")})
                     if out:
