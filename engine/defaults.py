@@ -86,7 +86,9 @@ def _os_defaults(dom: Domain, caps: GuestCaps) -> None:
     if t.name != "exe":
         os_.init = None
     if t.name == "hvm" and not dom.bootloader:
-        if not os_.boot:
+        # a direct kernel boot takes no boot device: the schema allows one or
+        # the other, so the default disk boot is only added without a kernel
+        if not os_.boot and not (os_.kernel or os_.initrd or os_.cmdline or os_.root):
             os_.boot = [Boot(dev="hd")]
         os_.boot = os_.boot[:BOOT_LAST]
     else:

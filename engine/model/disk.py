@@ -150,8 +150,9 @@ class Disk(Element):
                 self.driver.cache = None
             if self.driver.error_policy == "default":
                 self.driver.error_policy = None
-        if self.driver is not None and not any(
-                (self.driver.name, self.driver.type, self.driver.cache, self.driver.error_policy)):
+        if self.driver is not None and not any((self.driver.name, self.driver.type, self.driver.cache)):
+            # libvirt formats <driver> only with a name, type or cache mode, so an
+            # error_policy on its own does not survive a round trip
             self.driver = None
         if self.address is None:
             self.address = self.default_address()
