@@ -25,7 +25,7 @@ def _unique_name(root: object, seed: int, k: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.conformance import coverage, mutate
-    from virtconform.conformance.domaingen import generate_domain, to_text
+    from virtconform.conformance.domaingen import PORTABLE_WEIGHTS, generate_domain, to_text
     from virtconform.conformance.rng import shipped
     from virtconform.conformance.walker import RandomChooser
     from virtconform.engine.errors import UsageError
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     for k in range(args.count):
         ch = RandomChooser(_doc_seed(args.seed, k))
         root = generate_domain(ch, refine=not getattr(args, "raw", False),
-                               hostile=getattr(args, "hostile", False))
+                               hostile=getattr(args, "hostile", False), guest_weights=PORTABLE_WEIGHTS)
         _unique_name(root, args.seed, k)
         header = ""
         if args.invalid:
