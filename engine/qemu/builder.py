@@ -202,6 +202,8 @@ def _boot(b: Build) -> None:
     devs = os_.boot_devs
     if devs:
         b.arg("-boot", "".join(_BOOT_LETTER[d] for d in devs))
+    if (os_.initrd or os_.cmdline) and not os_.kernel:
+        raise b.refuse("an initrd or kernel command line needs a <kernel> to boot", os_)
     if os_.kernel:
         b.arg("-kernel", os_.kernel)
     if os_.initrd:

@@ -35,6 +35,19 @@ def _pci_devices(dom: Domain) -> list[tuple[str, Any]]:
     return out
 
 
+def _addressable(dom: Domain) -> list[tuple[str, Any]]:
+    """Every device that can carry an <address> (virDomainDeviceInfoIterate)."""
+    d = dom.devices
+    out: list[tuple[str, Any]] = [("disk", x) for x in d.disks] + [("net", x) for x in d.interfaces]
+    out += [("sound", x) for x in d.sounds] + [("hostdev", x) for x in d.hostdevs]
+    out += [("video", x) for x in d.videos] + [("controller", x) for x in d.controllers]
+    out += [("input", x) for x in d.inputs] + [("serial", x) for x in d.serials]
+    out += [("parallel", x) for x in d.parallels] + [("channel", x) for x in d.channels]
+    out += [("watchdog", x) for x in ([d.watchdog] if d.watchdog else [])]
+    out += [("memballoon", x) for x in ([d.memballoon] if d.memballoon else [])]
+    return out
+
+
 def assign_pci_slots(dom: Domain) -> None:
     """Give every PCI device of ``dom`` (a private copy) an address, or raise."""
     devs = dom.devices
@@ -46,8 +59,8 @@ def assign_pci_slots(dom: Domain) -> None:
             raise dev.error(f"PCI slot 0x{slot:02x} is assigned twice ({used[slot]} and {who})")
         used[slot] = who
 
-    # user-given addresses first
-    explicit: list[tuple[str, Any]] = list(_pci_devices(dom))
+    # user-given addresses first, on every device (libvirt's qemuCollectPCIAddress):
+    # even a device that never gets a slot of its own must not lose its one
     for c in devs.controllers:
         if c.type == "ide" and c.index == 0 and isinstance(c.address, PciAddress):
             a = c.address
@@ -56,17 +69,21 @@ def assign_pci_slots(dom: Domain) -> None:
     if devs.videos and isinstance(devs.videos[0].address, PciAddress):
         if devs.videos[0].address.key() != (0, 0, 2, 0):
             raise devs.videos[0].error("the primary video card must have PCI address 0:0:2.0")
-    if balloon is not None:
-        explicit.append(("memballoon", balloon))
-    for kind, dev in explicit:
+    for kind, dev in _addressable(dom):
         a = dev.address
-        if isinstance(a, PciAddress):
-            _check_supported(dev, a)
-            reserved = a.slot in _RESERVED and (a.slot != 3 or (balloon is not None and balloon.address is None))
-            if reserved and not (kind == "memballoon" and a.slot == 3):
-                raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
-            claim(a.slot, kind, dev)
-        elif a is not None:
+        if not isinstance(a, PciAddress):
+            continue
+        if (kind == "controller" and dev.type == "ide" and dev.index == 0) or \
+                (kind == "video" and dev is devs.videos[0]):
+            continue  # their fixed places, checked above
+        _check_supported(dev, a)
+        reserved = a.slot in _RESERVED and (a.slot != 3 or (balloon is not None and balloon.address is None))
+        if reserved and not (kind == "memballoon" and a.slot == 3):
+            raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
+        claim(a.slot, kind, dev)
+    for kind, dev in _pci_devices(dom):
+        a = dev.address
+        if a is not None and not isinstance(a, PciAddress):
             raise dev.error(f"{kind} cannot have a '{a.type}' address")
     if balloon is not None and balloon.address is None:
         if 3 in used:
