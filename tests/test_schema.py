@@ -83,7 +83,7 @@ def test_corpus_invalid_at_expected_line(name: str) -> None:
     "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source></hostdev>",
     "<graphics type='rdp' port='3389' multiUser='yes'/>",
     "<video><model type='vbox' vram='8192' heads='1'><acceleration accel3d='yes'/></model></video>",
-    "<watchdog model='ib700' action='dump'/>",
+    "<watchdog model='ib700' action='pause'/>",
     "<memballoon model='none'/>",
 ], ids=range(12))
 def test_accepts(devices: str) -> None:
@@ -140,6 +140,7 @@ def test_rejects(devices: str) -> None:
     ("<memory>219200</memory>", "<memory>1</memory><cpu><topology sockets='0' cores='1' threads='1'/></cpu>"),
     ("<memory>219200</memory>", "<memory>1</memory><features><acpi/><acpi/></features>"),
     ("<memory>219200</memory>", "<memory>1</memory><on_crash>coredump-destroy</on_crash>"),
+    ("<memory>219200</memory>", "<memory>1</memory><devices><watchdog model='ib700' action='dump'/></devices>"),
     ("<memory>219200</memory>", "<memory>1</memory><uuid>1234</uuid>"),
     ("<name>t</name>", "<name></name>"),
     ("<boot dev='hd'/>", "<boot dev='hd'/><kernel>/vmlinuz</kernel>"),

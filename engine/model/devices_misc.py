@@ -11,7 +11,7 @@ GRAPHICS_TYPES = ("sdl", "vnc", "rdp", "desktop")
 VIDEO_MODELS = ("vga", "cirrus", "vmvga", "xen", "vbox")
 SOUND_MODELS = ("sb16", "es1370", "pcspk", "ac97")
 WATCHDOG_MODELS = ("i6300esb", "ib700")
-WATCHDOG_ACTIONS = ("reset", "shutdown", "poweroff", "pause", "dump", "none")
+WATCHDOG_ACTIONS = ("reset", "shutdown", "poweroff", "pause", "none")
 BALLOON_MODELS = ("virtio", "xen", "none")
 
 

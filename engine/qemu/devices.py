@@ -86,7 +86,7 @@ def add_watchdog(b: Build) -> None:
         b.arg("-device", f"{wd.model},id={alias(wd)}" + address_opt(wd))
     else:
         b.arg("-watchdog", wd.model)
-    b.arg("-watchdog-action", "pause" if wd.action == "dump" else wd.action)
+    b.arg("-watchdog-action", wd.action)
 
 
 def add_hostdevs(b: Build) -> None:
