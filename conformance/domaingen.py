@@ -117,7 +117,7 @@ _P_ELEMENT = {"cpu": 0.15, "memoryBacking": 0.15, "hap": 0.0, "seclabel": 0.3}
 
 #: guest weights for ``generate``: mostly i686 guests, which libvirt's test driver
 #: (i686 guests only) also accepts; the properties keep the even mix of GUESTS.
-PORTABLE_WEIGHTS = [10, 60, 10, 5, 10, 5]
+PORTABLE_WEIGHTS = [4, 80, 5, 3, 4, 4]
 
 
 def generate_domain(ch: Chooser, *, grammar: Grammar | None = None, hostile: bool = False,
@@ -215,6 +215,13 @@ class Refiner:
                     if c.tag != "type":
                         os_.remove(c)
                 etree.SubElement(os_, "boot", dev="hd")
+            # kernel arguments without a kernel boot nothing: give them one, mostly
+            if os_.find("kernel") is None and any(os_.find(x) is not None
+                                                  for x in ("initrd", "cmdline", "root")):
+                if self.ch.boolean(0.85):
+                    k = etree.Element("kernel")
+                    k.text = "/boot/vmlinuz"
+                    os_.insert(1, k)
             if arch is None:
                 t.attrib.pop("arch", None)
                 t.attrib.pop("machine", None)
