@@ -117,21 +117,8 @@ def prop_argv_total(xml: str) -> None:
 
 def qemu_options(value: str) -> list[str]:
     """Split an option string the way QEMU does: ``,`` separates, ``,,`` is a literal comma."""
-    parts, cur, i = [], [], 0
-    while i < len(value):
-        c = value[i]
-        if c == ",":
-            if value[i + 1:i + 2] == ",":
-                cur.append(",")
-                i += 2
-                continue
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(c)
-        i += 1
-    parts.append("".join(cur))
-    return parts
+    from virtconform.engine.qemu.escape import split_options
+    return split_options(value)
 
 
 _ID_OPTIONS = ("-device", "-chardev", "-netdev", "-drive")

@@ -17,6 +17,7 @@ from ..model.chardev import CharDev, ChrSource
 from ..model.devices_misc import Hostdev, HostdevSource
 from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_name
 from ..model.net import MAC, Interface, NetSource, generated_mac
+from .escape import split_options
 
 
 class ArgError(ConfigError):
@@ -66,7 +67,7 @@ def parse_keywords(text: str, allow_empty: bool = False) -> list[tuple[str, str 
     out: list[tuple[str, str | None]] = []
     if text == "":
         return out
-    for item in _split_commas(text):
+    for item in split_options(text):
         key, sep, value = item.partition("=")
         if not sep:
             if not allow_empty:
@@ -75,26 +76,6 @@ def parse_keywords(text: str, allow_empty: bool = False) -> list[tuple[str, str 
         else:
             out.append((key, value))
     return out
-
-
-def _split_commas(text: str) -> list[str]:
-    items: list[str] = []
-    buf: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == ",":
-            if text[i + 1:i + 2] == ",":
-                buf.append(",")
-                i += 2
-                continue
-            items.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-        i += 1
-    items.append("".join(buf))
-    return items
 
 
 # --------------------------------------------------------------------------- character devices

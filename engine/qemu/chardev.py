@@ -10,6 +10,15 @@ from .context import Build
 from .escape import opt
 
 
+def _udp_ends(dev: CharDev) -> tuple[str, str, str, str]:
+    """(connect host, connect service, bind host, bind service), escaped; '' when unset."""
+    c = dev.source("connect")
+    b = dev.source("bind")
+    return (opt(c.host or "", "udp host"), opt(c.service or "", "udp service"),
+            opt((b.host if b else None) or "", "udp host"),
+            opt((b.service if b else None) or "", "udp service"))
+
+
 def legacy_spec(dev: CharDev) -> str:
     """qemudBuildCommandLineChrDevStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
     t = dev.type
@@ -20,11 +29,8 @@ def legacy_spec(dev: CharDev) -> str:
     if t in ("file", "pipe"):
         return f"{t}:{opt(dev.path or '', 'character device path')}"
     if t == "udp":
-        c = dev.source("connect")
-        b = dev.source("bind")
-        return (f"udp:{opt(c.host or '', 'udp host')}:{opt(c.service or '', 'udp service')}"
-                f"@{opt((b.host if b else None) or '', 'udp host')}"
-                f":{opt((b.service if b else None) or '', 'udp service')}")
+        chost, csvc, bhost, bsvc = _udp_ends(dev)
+        return f"udp:{chost}:{csvc}@{bhost}:{bsvc}"
     if t == "tcp":
         s = dev.source()
         proto = "telnet" if dev.protocol == "telnet" else "tcp"
@@ -47,11 +53,8 @@ def chardev_spec(dev: CharDev, ident: str) -> str:
     if t in ("file", "pipe"):
         return f"{t},id={ident},path={opt(dev.path or '', 'character device path')}"
     if t == "udp":
-        c = dev.source("connect")
-        b = dev.source("bind")
-        return (f"udp,id={ident},host={opt(c.host or '', 'udp host')},port={opt(c.service or '', 'udp service')}"
-                f",localaddr={opt((b.host if b else None) or '', 'udp host')}"
-                f",localport={opt((b.service if b else None) or '', 'udp service')}")
+        chost, csvc, bhost, bsvc = _udp_ends(dev)
+        return f"udp,id={ident},host={chost},port={csvc},localaddr={bhost},localport={bsvc}"
     if t == "tcp":
         s = dev.source()
         return (f"socket,id={ident},host={opt(s.host, 'tcp host')},port={opt(s.service, 'tcp service')}"

@@ -25,3 +25,24 @@ def check_value(value: str, what: str) -> str:
 def opt(value: str, what: str = "value") -> str:
     """A value placed inside a comma-separated QEMU option: commas doubled."""
     return check_value(value, what).replace(",", ",,")
+
+
+def split_options(value: str) -> list[str]:
+    """The inverse: split an option string as QEMU does (``,`` separates, ``,,`` is a comma)."""
+    parts: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c == ",":
+            if value[i + 1:i + 2] == ",":
+                cur.append(",")
+                i += 2
+                continue
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
