@@ -231,3 +231,11 @@ def test_argv_cli_json_and_exit_statuses(tmp_path) -> None:
 
 def test_flags_type_is_the_builder_input() -> None:
     assert isinstance(resolve("qemu-0.12.1"), Flags)
+
+
+def test_the_builder_only_reads_the_domain() -> None:
+    dom = domain(nic(1) + CHANNEL.format(name="a"))
+    before = dom.to_xml()
+    argv(dom, "device,chardev,drive")
+    assert dom.to_xml() == before
+    assert all(getattr(d, "address", None) is None for d in dom.devices.interfaces)

@@ -236,6 +236,8 @@ class Element:
     _list_fields: ClassVar[tuple[str, ...]]
     _nested: ClassVar[tuple[Field, ...]]
     _names: ClassVar[frozenset[str]]
+    _variants: ClassVar[bool] = False
+    _checks: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -253,6 +255,9 @@ class Element:
         cls._list_fields = tuple(f.name for f in cls.fields if f.kind == "children")
         cls._nested = tuple(f for f in cls.fields if f.kind in ("child", "children"))
         cls._names = frozenset(f.name for f in cls.fields)
+        # hooks that most classes leave alone are not called at all
+        cls._variants = cls.variant_for.__func__ is not Element.variant_for.__func__  # type: ignore[attr-defined]
+        cls._checks = cls.parsed is not Element.parsed
 
     def __init__(self, **values: Any) -> None:
         d = self.__dict__
@@ -282,7 +287,8 @@ class Element:
 
     @classmethod
     def parse(cls: type[T], elem: etree._Element, doc: Any = None) -> T:
-        cls = cls.variant_for(elem)  # type: ignore[assignment]
+        if cls._variants:
+            cls = cls.variant_for(elem)  # type: ignore[assignment]
         obj = cls.__new__(cls)
         d = obj.__dict__
         d.update(cls._defaults)
@@ -290,7 +296,7 @@ class Element:
             d[name] = []
         d["_src"] = Source(doc, elem)
         by_attr = cls._by_attr
-        for key, text in elem.attrib.items():
+        for key, text in elem.items():
             f = by_attr.get(key)
             if f is None:
                 raise obj.error(f"unexpected attribute '{key}' on <{etree.QName(elem).localname}>")
@@ -301,7 +307,8 @@ class Element:
             d[tf.name] = (t if tf.conv is STR else _convert(obj, tf, t, "text")) if t or tf.conv is STR \
                 else tf.default
         if not len(elem):
-            obj.parsed()
+            if cls._checks:
+                obj.parsed()
             return obj
         seen: set[str] = set()
         by_child = cls._by_child
@@ -331,7 +338,8 @@ class Element:
                 if v is None:
                     raise _child_error(obj, doc, child, f"<{tag}> lacks attribute '{f.attr}'")
                 d[f.name] = v if f.conv is STR else _convert(obj, f, v, f"{tag}/@{f.attr}")
-        obj.parsed()
+        if cls._checks:
+            obj.parsed()
         return obj
 
     def parsed(self) -> None:

@@ -1,7 +1,7 @@
 """Device aliases (qemuAssignDeviceAliases): stable, unique ids for -device/-drive/-net.
 
-Aliases are runtime state, so they live as a plain ``alias`` attribute on the
-builder's private copy of the domain, never in the formatted XML.
+Aliases are runtime state: they live in the build's table (device -> alias),
+never in the domain, which the builder does not change.
 """
 from __future__ import annotations
 
@@ -12,10 +12,6 @@ from ..model.disk import disk_index
 from ..model.domain import Domain
 
 
-def alias(dev: Any) -> str:
-    return getattr(dev, "alias", None) or ""
-
-
 def disk_alias(disk: Any) -> str:
     addr = disk.address
     if isinstance(addr, DriveAddress):
@@ -23,25 +19,27 @@ def disk_alias(disk: Any) -> str:
     return f"{disk.bus}-disk{disk_index(disk.dst)}"
 
 
-def assign_aliases(dom: Domain, flags: frozenset[str]) -> None:
-    """Name devices the way libvirt 0.8.3 did for the given flags."""
+def assign_aliases(dom: Domain, flags: frozenset[str]) -> dict[int, str]:
+    """Name devices the way libvirt 0.8.3 did for the given flags: {id(device): alias}."""
     devs = dom.devices
+    out: dict[int, str] = {}
     if "drive" in flags:
         for d in devs.disks:
-            d.alias = disk_alias(d)
+            out[id(d)] = disk_alias(d)
     if "net-name" in flags or "device" in flags:
         for i, n in enumerate(devs.interfaces):
-            n.alias = f"net{i}"
+            out[id(n)] = f"net{i}"
     if "device" not in flags:
-        return
+        return out
     for kind, items in (("sound", devs.sounds), ("hostdev", devs.hostdevs), ("video", devs.videos),
                         ("input", devs.inputs), ("parallel", devs.parallels),
                         ("serial", devs.serials), ("channel", devs.channels)):
         for i, dev in enumerate(items):
-            dev.alias = f"{kind}{i}"
+            out[id(dev)] = f"{kind}{i}"
     for c in devs.controllers:
-        c.alias = f"{c.type}{c.index}"
+        out[id(c)] = f"{c.type}{c.index}"
     if devs.watchdog is not None:
-        devs.watchdog.alias = "watchdog0"
+        out[id(devs.watchdog)] = "watchdog0"
     if devs.memballoon is not None:
-        devs.memballoon.alias = "balloon0"
+        out[id(devs.memballoon)] = "balloon0"
+    return out

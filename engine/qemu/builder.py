@@ -1,11 +1,12 @@
 """XML -> QEMU command line: libvirt 0.8.3's qemudBuildCommandLine, section by section.
 
-The builder branches on capability flags only, never on QEMU versions. It works
-on a private copy of the domain, because aliases and PCI slots are assigned on
-the way (as libvirt assigns them to the running definition).
+The builder branches on capability flags only, never on QEMU versions. Aliases
+and PCI slots are assigned on the way (libvirt stored them in the running
+definition); here they live in the build's own tables and the domain is only read.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..model.domain import Domain
@@ -23,6 +24,7 @@ from .devices import (
     add_watchdog,
 )
 from .disk import add_disks
+from .escape import opt
 from .graphics import add_graphics
 from .net import add_nets
 from .pci import assign_pci_slots
@@ -41,17 +43,15 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
                        now: int | None = None) -> CommandLine:
     """The environment and argv libvirt 0.8.3 would run for ``dom`` (a defaulted domain)."""
     if conf is None:
-        from ..caps.qemuconf import QemuConf
-        conf = QemuConf()
+        conf = _default_conf()
     caps = profile.capabilities
-    b = Build(dom=_private_copy(dom), flags=flags if isinstance(flags, frozenset) else frozenset(flags), host_env=dict(profile.host_env), conf=conf,
+    b = Build(dom=dom, flags=flags if isinstance(flags, frozenset) else frozenset(flags), host_env=dict(profile.host_env), conf=conf,
               caps=caps, host_arch=_normalise_arch(getattr(caps, "host_arch", None) or "x86_64"),
               monitor_path=profile.monitor.path,
               domid=-1 if domid is None else domid, migrate_from=migrate_from, now=now)
-    dom = b.dom
-    assign_aliases(dom, b.flags)
+    b.aliases = assign_aliases(dom, b.flags)
     if b.device:
-        assign_pci_slots(dom)
+        b.slots = assign_pci_slots(dom)
     migrate = _migration_source(b)
 
     b.env("LC_ALL", "C")
@@ -119,23 +119,15 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
     return b.out
 
 
-def _private_copy(dom: Domain) -> Domain:
-    """What the build may change: device aliases and addresses. Devices are copied
-    one level deep (their nested parts are only read), the rest is shared."""
-    new = dom.shallow_copy()
-    devs = new.devices = dom.devices.shallow_copy()
-    for f in devs._nested:
-        v = getattr(devs, f.name)
-        if f.kind == "children":
-            setattr(devs, f.name, [d.shallow_copy() for d in v])
-        elif v is not None:
-            setattr(devs, f.name, v.shallow_copy())
-    return new
-
-
 def _escaped(value: str, what: str) -> str:
-    from .escape import opt
     return opt(value, what)
+
+
+@lru_cache(maxsize=1)
+def _default_conf() -> Any:
+    """qemu.conf with libvirt's defaults, made once."""
+    from ..caps.qemuconf import QemuConf
+    return QemuConf()
 
 
 def _migration_source(b: Build) -> str | None:

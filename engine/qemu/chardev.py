@@ -4,8 +4,10 @@ Also the monitor, which libvirt builds as a character device of its own.
 """
 from __future__ import annotations
 
-from ..model.chardev import CharDev
-from .aliases import alias
+from functools import lru_cache
+
+from ..model.address import VirtioSerialAddress
+from ..model.chardev import CharDev, ChrSource
 from .context import Build
 from .escape import opt
 
@@ -67,15 +69,20 @@ def chardev_spec(dev: CharDev, ident: str) -> str:
     raise dev.error(f"unsupported character device type '{t}'")
 
 
+@lru_cache(maxsize=8)
+def _monitor_specs(path: str) -> tuple[str, str]:
+    """(-chardev value, -monitor value) of the listening UNIX-socket monitor."""
+    mon = CharDev(type="unix", sources=[ChrSource(mode="bind", path=path)])
+    return chardev_spec(mon, "monitor"), legacy_spec(mon)
+
+
 def add_monitor(b: Build) -> None:
     """The UNIX-socket monitor: -chardev + -mon when available, else -monitor."""
-    from ..model.chardev import ChrSource
-    mon = CharDev(type="unix", sources=[ChrSource(mode="bind", path=b.monitor_path)])
+    chardev, legacy = _monitor_specs(b.monitor_path)
     if b.has("chardev"):
-        b.arg("-chardev", chardev_spec(mon, "monitor"))
-        b.arg("-mon", "chardev=monitor,mode=readline")
+        b.arg("-chardev", chardev, "-mon", "chardev=monitor,mode=readline")
     else:
-        b.arg("-monitor", legacy_spec(mon))
+        b.arg("-monitor", legacy)
 
 
 def add_serials_parallels(b: Build) -> None:
@@ -90,26 +97,25 @@ def add_serials_parallels(b: Build) -> None:
             continue
         for dev in items:
             if with_device:
-                b.arg("-chardev", chardev_spec(dev, alias(dev)))
-                b.arg("-device", f"{isa},chardev={opt(alias(dev))}")
+                b.arg("-chardev", chardev_spec(dev, b.alias(dev)))
+                b.arg("-device", f"{isa},chardev={opt(b.alias(dev))}")
             else:
                 b.arg(f"-{kind}", legacy_spec(dev))
 
 
 def add_channels(b: Build) -> None:
-    from ..model.address import VirtioSerialAddress
     for ch in b.dom.devices.channels:
         tgt = ch.target
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
                 raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
-            name = alias(ch)
+            name = b.alias(ch)
             b.arg("-chardev", chardev_spec(ch, name))
             b.arg("-netdev", f"user,guestfwd=tcp:{tgt.address}:{tgt.port},chardev={name},id=user-{name}")
         else:
             if not b.device:
                 raise b.refuse("virtio channels require QEMU to support -device", ch)
-            name = alias(ch)
+            name = b.alias(ch)
             b.arg("-chardev", chardev_spec(ch, name))
             spec = "virtserialport"
             a = ch.address

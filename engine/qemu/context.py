@@ -38,6 +38,16 @@ class Build:
     out: CommandLine = field(default_factory=CommandLine)
     next_fd: int = 3
     now: int | None = None
+    aliases: dict[int, str] = field(default_factory=dict)
+    slots: dict[int, Any] = field(default_factory=dict)
+
+    def alias(self, dev: Any) -> str:
+        """The alias the build gave ``dev`` ('' when the flags give it none)."""
+        return self.aliases.get(id(dev), "")
+
+    def address(self, dev: Any) -> Any:
+        """The device's own address, or the PCI slot the build assigned it."""
+        return dev.address if dev.address is not None else self.slots.get(id(dev))
 
     def has(self, flag: str) -> bool:
         return flag in self.flags

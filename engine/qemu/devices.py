@@ -2,7 +2,6 @@
 sound, watchdog, host devices and the memory balloon."""
 from __future__ import annotations
 
-from .aliases import alias
 from .context import Build
 from .pci import address_opt
 
@@ -27,7 +26,7 @@ def add_controllers(b: Build) -> None:
                 spec += f",vectors={c.vectors}"
         else:
             raise b.refuse(f"controller type '{c.type}' is not supported by QEMU", c)
-        b.arg("-device", spec + address_opt(c))
+        b.arg("-device", spec + address_opt(b, c))
 
 
 def add_inputs(b: Build) -> None:
@@ -35,7 +34,7 @@ def add_inputs(b: Build) -> None:
         if inp.bus != "usb":
             continue
         if b.device:
-            b.arg("-device", f"usb-{inp.type},id={alias(inp)}")
+            b.arg("-device", f"usb-{inp.type},id={b.alias(inp)}")
         else:
             b.arg("-usbdevice", inp.type)
 
@@ -73,7 +72,7 @@ def add_sounds(b: Build) -> None:
             if s.model == "pcspk":  # the PC speaker has no -device form
                 b.arg("-soundhw", "pcspk")
             else:
-                b.arg("-device", f"{_SOUND_DEVICE.get(s.model, s.model)},id={alias(s)}" + address_opt(s))
+                b.arg("-device", f"{_SOUND_DEVICE.get(s.model, s.model)},id={b.alias(s)}" + address_opt(b, s))
     else:
         b.arg("-soundhw", ",".join(s.model for s in sounds))
 
@@ -83,7 +82,7 @@ def add_watchdog(b: Build) -> None:
     if wd is None:
         return
     if b.device:
-        b.arg("-device", f"{wd.model},id={alias(wd)}" + address_opt(wd))
+        b.arg("-device", f"{wd.model},id={b.alias(wd)}" + address_opt(b, wd))
     else:
         b.arg("-watchdog", wd.model)
     b.arg("-watchdog-action", wd.action)
@@ -98,14 +97,14 @@ def add_hostdevs(b: Build) -> None:
                 raise b.refuse("USB host devices given by vendor/product need a host lookup of "
                                "bus/device, which a command line cannot express", h)
             if b.device:
-                b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={alias(h)}")
+                b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={b.alias(h)}")
             else:
                 b.arg("-usbdevice", f"host:{a.bus:03d}.{a.device:03d}")
         else:
             a = src.address
             host = f"{a.bus:02x}:{a.slot:02x}.{a.function:x}"
             if b.device:
-                b.arg("-device", f"pci-assign,host={host},id={alias(h)}" + address_opt(h))
+                b.arg("-device", f"pci-assign,host={host},id={b.alias(h)}" + address_opt(b, h))
             elif b.has("pcidevice"):
                 b.arg("-pcidevice", f"host={host}")
             else:
@@ -119,6 +118,6 @@ def add_balloon(b: Build) -> None:
     if bal.model != "virtio":
         raise b.refuse(f"memory balloon device type '{bal.model}' is not supported by this version of qemu", bal)
     if b.device:
-        b.arg("-device", f"virtio-balloon-pci,id={alias(bal)}" + address_opt(bal))
+        b.arg("-device", f"virtio-balloon-pci,id={b.alias(bal)}" + address_opt(b, bal))
     elif b.has("balloon"):
         b.arg("-balloon", "virtio")

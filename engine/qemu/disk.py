@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..model.address import DriveAddress
 from ..model.disk import Disk, disk_index
-from .aliases import alias
 from .context import Build
 from .escape import opt
 from .pci import address_opt
@@ -77,7 +76,7 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
     if disk.device == "cdrom":
         parts.append(",media=cdrom")
     if with_device:
-        parts.append(f",id=drive-{alias(disk)}")
+        parts.append(f",id=drive-{b.alias(disk)}")
     elif busid == -1 and unitid == -1:
         if idx != -1:
             parts.append(f",index={idx}")
@@ -117,12 +116,12 @@ def drive_device_spec(b: Build, disk: Disk) -> str:
     elif bus == "scsi":
         spec = f"scsi-disk,bus=scsi{addr.controller}.{addr.bus},scsi-id={addr.unit}"
     elif bus == "virtio":
-        spec = "virtio-blk-pci" + address_opt(disk)
+        spec = "virtio-blk-pci" + address_opt(b, disk)
     elif bus == "usb":
         spec = "usb-storage"
     else:
         raise b.refuse(f"unsupported disk bus '{bus}' with device setup", disk)
-    return f"{spec},drive=drive-{alias(disk)},id={alias(disk)}"
+    return f"{spec},drive=drive-{b.alias(disk)},id={b.alias(disk)}"
 
 
 def add_disks(b: Build) -> None:
@@ -156,7 +155,7 @@ def _add_drives(b: Build, disks: list[Disk]) -> None:
         if with_device:
             if d.bus == "fdc":
                 unit = "B" if d.address.unit else "A"
-                b.arg("-global", f"isa-fdc.drive{unit}=drive-{alias(d)}")
+                b.arg("-global", f"isa-fdc.drive{unit}=drive-{b.alias(d)}")
             else:
                 b.arg("-device", drive_device_spec(b, d))
 

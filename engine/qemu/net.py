@@ -2,30 +2,29 @@
 from __future__ import annotations
 
 from ..model.net import Interface
-from .aliases import alias
 from .context import Build
 from .escape import opt
 from .pci import address_opt
 
 
-def nic_spec(net: Interface, vlan: int) -> str:
+def nic_spec(b: Build, net: Interface, vlan: int) -> str:
     """qemuBuildNicStr: 'nic,macaddr=..,vlan=N[,model=..][,name=..]'."""
     s = f"nic,macaddr={net.mac},vlan={vlan}"
     if net.model:
         s += f",model={opt(net.model, 'NIC model')}"
-    if alias(net):
-        s += f",name={alias(net)}"
+    if b.alias(net):
+        s += f",name={b.alias(net)}"
     return s
 
 
-def nic_device_spec(net: Interface, vlan: int) -> str:
+def nic_device_spec(b: Build, net: Interface, vlan: int) -> str:
     """qemuBuildNicDevStr."""
     model = net.model or "rtl8139"
     if model == "virtio":
         model = "virtio-net-pci"
     s = opt(model, "NIC model")
-    s += f",netdev=host{alias(net)}" if vlan == -1 else f",vlan={vlan}"
-    s += f",id={alias(net)},mac={net.mac}" + address_opt(net)
+    s += f",netdev=host{b.alias(net)}" if vlan == -1 else f",vlan={vlan}"
+    s += f",id={b.alias(net)},mac={net.mac}" + address_opt(b, net)
     return s
 
 
@@ -53,10 +52,10 @@ def host_spec(b: Build, net: Interface, sep: str, vlan: int, tapfd: str | None) 
         parts = ["user"]
     if vlan >= 0:
         parts.append(f"{sep}vlan={vlan}")
-        if alias(net):
-            parts.append(f",name=host{alias(net)}")
+        if b.alias(net):
+            parts.append(f",name=host{b.alias(net)}")
     else:
-        parts.append(f"{sep}id=host{alias(net)}")
+        parts.append(f"{sep}id=host{b.alias(net)}")
     return "".join(parts)
 
 
@@ -80,8 +79,8 @@ def add_nets(b: Build) -> None:
         if netdev:
             b.arg("-netdev", host_spec(b, net, ",", vlan, tapfd))
         if b.device:
-            b.arg("-device", nic_device_spec(net, vlan))
+            b.arg("-device", nic_device_spec(b, net, vlan))
         else:
-            b.arg("-net", nic_spec(net, vlan))
+            b.arg("-net", nic_spec(b, net, vlan))
         if not netdev:
             b.arg("-net", host_spec(b, net, ",", vlan, tapfd))

@@ -48,8 +48,9 @@ def _addressable(dom: Domain) -> list[tuple[str, Any]]:
     return out
 
 
-def assign_pci_slots(dom: Domain) -> None:
-    """Give every PCI device of ``dom`` (a private copy) an address, or raise."""
+def assign_pci_slots(dom: Domain) -> dict[int, PciAddress]:
+    """A PCI address for every PCI device of ``dom`` without one: {id(device): address}.
+    User-given addresses are checked and kept; conflicts raise."""
     devs = dom.devices
     used: dict[int, str] = {}
     balloon = devs.memballoon if (devs.memballoon and devs.memballoon.model == "virtio") else None
@@ -81,25 +82,28 @@ def assign_pci_slots(dom: Domain) -> None:
         if reserved and not (kind == "memballoon" and a.slot == 3):
             raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
         claim(a.slot, kind, dev)
-    for kind, dev in _pci_devices(dom):
+    pci_devices = _pci_devices(dom)
+    for kind, dev in pci_devices:
         a = dev.address
         if a is not None and not isinstance(a, PciAddress):
             raise dev.error(f"{kind} cannot have a '{a.type}' address")
+    slots: dict[int, PciAddress] = {}
     if balloon is not None and balloon.address is None:
         if 3 in used:
             raise balloon.error("PCI slot 0x03 is reserved for the virtio memory balloon")
-        balloon.address = pci(3)
+        slots[id(balloon)] = pci(3)
         used[3] = "memballoon"
     nxt = FIRST_FREE
-    for kind, dev in _pci_devices(dom):
+    for kind, dev in pci_devices:
         if dev.address is not None:
             continue
         while nxt <= LAST_SLOT and nxt in used:
             nxt += 1
         if nxt > LAST_SLOT:
             raise ConfigError(f"no more available PCI slots for {kind}")
-        dev.address = pci(nxt)
+        slots[id(dev)] = pci(nxt)
         used[nxt] = kind
+    return slots
 
 
 def _check_supported(dev: Any, a: PciAddress) -> None:
@@ -112,9 +116,9 @@ def _check_supported(dev: Any, a: PciAddress) -> None:
         raise dev.error("only PCI device addresses with function=0 are supported")
 
 
-def address_opt(dev: Any) -> str:
+def address_opt(b: Any, dev: Any) -> str:
     """',bus=pci.0,addr=0xN' for a PCI-addressed device, else ''."""
-    a = dev.address
+    a = b.address(dev)
     if isinstance(a, PciAddress):
         _check_supported(dev, a)
         return f",bus=pci.0,addr=0x{a.slot:x}"
