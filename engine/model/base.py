@@ -210,19 +210,16 @@ def esc_text(s: str) -> str:
 
 # --------------------------------------------------------------------------- elements
 
-class Source:
-    """Where an element came from, for located errors."""
-
-    __slots__ = ("doc", "elem")
-
-    def __init__(self, doc: Any, elem: Any) -> None:
-        self.doc, self.elem = doc, elem
-
-    def locate(self) -> tuple[str | None, int, int]:
-        if self.doc is None:
-            return None, (self.elem.sourceline or 0) if self.elem is not None else 0, 0
-        line, col = self.doc.locate(self.elem)
-        return self.doc.path, line, col
+def locate_source(src: tuple[Any, Any] | None) -> tuple[str | None, int, int]:
+    """(path, line, column) of an element's source: a (document, lxml element) pair,
+    kept as a plain tuple because every parsed element carries one."""
+    if src is None:
+        return None, 0, 0
+    doc, elem = src
+    if doc is None:
+        return None, (elem.sourceline or 0) if elem is not None else 0, 0
+    line, col = doc.locate(elem)
+    return doc.path, line, col
 
 
 class Element:
@@ -275,7 +272,7 @@ class Element:
         """A located error about this element."""
         err = cls(message)
         if self._src is not None:
-            path, line, col = self._src.locate()
+            path, line, col = locate_source(self._src)
             err.located(path, line, col)
         return err
 
@@ -294,13 +291,19 @@ class Element:
         d.update(cls._defaults)
         for name in cls._list_fields:
             d[name] = []
-        d["_src"] = Source(doc, elem)
+        d["_src"] = (doc, elem)
         by_attr = cls._by_attr
         for key, text in elem.items():
             f = by_attr.get(key)
             if f is None:
                 raise obj.error(f"unexpected attribute '{key}' on <{etree.QName(elem).localname}>")
-            d[f.name] = text if f.conv is STR else _convert(obj, f, text, key)
+            if f.conv is STR:
+                d[f.name] = text
+            else:
+                try:
+                    d[f.name] = f.conv.parse(text)
+                except ValueError as e:
+                    raise obj.error(f"invalid {key}: {e}") from None
         tf = cls._text
         if tf is not None:
             t = (elem.text or "").strip()
@@ -452,7 +455,7 @@ def _child_error(obj: Element, doc: Any, child: etree._Element, message: str) ->
         line, col = doc.locate(child)
         err.located(doc.path, line, col)
     elif obj._src is not None:
-        path, line, col = obj._src.locate()
+        path, line, col = locate_source(obj._src)
         err.located(path, line, col)
     return err
 
