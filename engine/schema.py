@@ -182,19 +182,28 @@ def _column(doc: Document, entry: etree._LogEntry, line: int) -> int:
 _EXTRA = re.compile(r"(?:Extra element|extra content:|Did not expect element) ([A-Za-z_][\w.-]*)")
 
 
-def _innermost(cs: CompiledSchema, elem: etree._Element) -> tuple[etree._Element, etree.RelaxNG | None]:
-    """Descend from ``elem`` to the deepest element whose own define rejects it."""
-    schema = cs.sub(etree.QName(elem).localname)
+def _innermost(cs: CompiledSchema, elem: etree._Element,
+               log: etree._ListErrorLog) -> tuple[etree._Element, etree._ListErrorLog | None]:
+    """Descend from ``elem`` to the deepest element whose own define rejects it.
+
+    Each level's error log names the child it choked on ("Extra element devices
+    in interleave"): those children are tried first, the others only if they pass.
+    Returns the element and its own error log (None when no child was rejected).
+    """
+    own: etree._ListErrorLog | None = None
     while True:
-        for child in elem:
-            if not isinstance(child.tag, str):
-                continue
+        named = {m.group(1) for e in log for m in [_EXTRA.search(e.message or "")] if m}
+        children = [c for c in elem if isinstance(c.tag, str)]
+        if named:
+            children.sort(key=lambda c: etree.QName(c).localname not in named)
+        for child in children:
             sub = cs.sub(etree.QName(child).localname)
             if sub is not None and not sub.validate(child):
-                elem, schema = child, sub
+                elem, log = child, sub.error_log
+                own = log
                 break
         else:
-            return elem, schema
+            return elem, own
 
 
 def _problems(doc: Document, elem: etree._Element, log: etree._ListErrorLog) -> list[Problem]:
@@ -231,10 +240,10 @@ def validate(doc: Document, schema_path: str | Path | None = None) -> list[Probl
     if cs.full.validate(doc.root.getroottree()):
         return []
     log = cs.full.error_log
-    elem, sub = _innermost(cs, doc.root)
+    elem, own = _innermost(cs, doc.root, log)
     problems: list[Problem] = []
-    if sub is not None and elem is not doc.root and not sub.validate(elem):
-        problems = _problems(doc, elem, sub.error_log)
+    if own is not None:
+        problems = _problems(doc, elem, own)
     if not problems:
         problems = _problems(doc, doc.root, log)
     if not problems:
