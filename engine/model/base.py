@@ -334,8 +334,9 @@ class Element:
             elif kind == "flag":
                 d[f.name] = True
             elif kind == "textchild":
-                t = (child.text or "").strip()
-                d[f.name] = t if f.conv is STR else _convert(obj, f, t, tag)
+                # virXPathString: text kept as written, an empty one is no value
+                t = child.text or ""
+                d[f.name] = (t or None) if f.conv is STR else _convert(obj, f, t.strip(), tag)
             elif kind == "attrchild":
                 v = child.get(f.attr)
                 if v is None:

@@ -167,6 +167,16 @@ class SecLabel(Element):
     label = TextChild("label")
     imagelabel = TextChild("imagelabel")
 
+    def parsed(self) -> None:
+        """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is
+        generated at start-up, so only a static one keeps (and needs) its label."""
+        if self.type == "static":
+            if not self.label:
+                raise self.error("security label is missing")
+        else:
+            self.label = None
+        self.imagelabel = None
+
 
 class Devices(Element):
     emulator = TextChild("emulator")
