@@ -8,13 +8,16 @@ an argument we cannot represent is an error, never a silent loss.
 """
 from __future__ import annotations
 
+import re
 import uuid as _uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..defaults import GuestCaps, add_implicit_controllers
 from ..errors import ConfigError, Refused
-from ..model.chardev import CharDev
+from ..model.address import DriveAddress, VirtioSerialAddress
+from ..model.chardev import CharDev, ChrTarget
+from ..model.controller import Controller
 from ..model.devices_misc import (
     WATCHDOG_ACTIONS,
     WATCHDOG_MODELS,
@@ -28,8 +31,22 @@ from ..model.devices_misc import (
     Watchdog,
     default_video_ram,
 )
-from ..model.disk import Disk, DiskSource, DiskTarget
-from ..model.domain import Boot, Clock, Devices, Domain, Features, MemoryBacking, Os, OsType, Uuid, Vcpu
+from ..model.disk import Disk, DiskSource, DiskTarget, disk_name
+from ..model.domain import (
+    Boot,
+    Clock,
+    Cpu,
+    Devices,
+    Domain,
+    Features,
+    MemoryBacking,
+    Os,
+    OsType,
+    Timer,
+    Topology,
+    Uuid,
+    Vcpu,
+)
 from ..model.net import Interface
 from .argvparts import (
     ArgError,
@@ -37,16 +54,24 @@ from .argvparts import (
     c_int,
     check,
     check_disk_path,
+    device_keywords,
     is_nic,
     legacy_disk,
+    no_more,
+    parse_chardev,
     parse_chr,
     parse_drive,
+    parse_drive_none,
+    parse_keywords,
     parse_net,
+    parse_netdev,
     parse_nic,
     parse_pci_host,
     parse_usb_host,
+    pci_address,
 )
 from .argvsplit import SplitCommandLine, Token, split_command_line
+from .escape import split_options
 
 _UUID_NS = _uuid.UUID("0b4c8e1e-3a0e-5d1c-9a43-6a1b2f7c5e10")
 BOOT_LAST = 4
@@ -99,6 +124,18 @@ class _State:
     hostdevs: list[Hostdev] = field(default_factory=list)
     watchdog: Watchdog | None = None
     hugepages: bool = False
+    # the -device/-chardev/-netdev syntax
+    tok: Token | None = None  # the value being handled, for errors found later
+    nodefaults: bool = False
+    chardevs: dict[str, tuple[CharDev, Token]] = field(default_factory=dict)
+    drives: dict[str, tuple[Disk, Token]] = field(default_factory=dict)
+    netdevs: dict[str, tuple[Interface, Token]] = field(default_factory=dict)
+    channels: list[CharDev] = field(default_factory=list)
+    controllers: list[Controller] = field(default_factory=list)
+    memballoon: MemBalloon | None = None
+    timers: list[Timer] = field(default_factory=list)
+    topology: Topology | None = None
+    sdl: bool = False
 
 
 Handler = Callable[[_State, str, str], None]
@@ -160,6 +197,15 @@ def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<str
                     raise _located(ConfigError(f"-net: {e.message}"), path, args[i + 1]) from None
                 st.nic_toks.append(args[i + 1])
             i += 1
+        elif _opt(args[i].text) == "-device" and i + 1 < len(args):
+            try:
+                nic = _vlan_nic_device(args[i + 1].text)
+            except ArgError as e:
+                raise _located(ConfigError(f"-device: {e.message}"), path, args[i + 1]) from None
+            if nic is not None:
+                st.nics.append(nic)
+                st.nic_toks.append(args[i + 1])
+            i += 1
         i += 1
     i = 0
     while i < len(args):
@@ -181,6 +227,7 @@ def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<str
             val = val_tok.text
         if opt == "-M":
             st.machine_tok = val_tok
+        st.tok = val_tok
         try:
             handler(st, opt, val)
         except ArgError as e:
@@ -190,6 +237,9 @@ def parse_command_line(cmd: SplitCommandLine, caps: GuestCaps, path: str = "<str
         if not nic.used:
             raise _located(ConfigError(f"-net nic on vlan {nic.vlan} has no host side (-net user/tap/...)"),
                            path, tok)
+    for what, table in (("-chardev", st.chardevs), ("-drive", st.drives), ("-netdev", st.netdevs)):
+        for ident, (_, tok) in table.items():  # each is removed from its table when used
+            raise _located(ConfigError(f"{what} '{ident}' is not used by any device"), path, tok)
     if st.bootloader is not None and st.os_type != "xen":
         raise _located(ConfigError("-bootloader is only for xen guests (a xenner emulator)"), path,
                        cmd.emulator)
@@ -238,13 +288,6 @@ def _mem(st: _State, opt: str, val: str) -> None:
     if n is None or n < 0:
         raise ArgError(f"cannot parse memory level '{val}'")
     st.memory = n * 1024
-
-
-def _smp(st: _State, opt: str, val: str) -> None:
-    n = c_int(val)
-    if n is None or n < 1:
-        raise ArgError(f"cannot parse CPU count '{val}'")
-    st.vcpus = n
 
 
 def _uuid_opt(st: _State, opt: str, val: str) -> None:
@@ -314,6 +357,13 @@ def _net(st: _State, opt: str, val: str) -> None:
 
 
 def _drive(st: _State, opt: str, val: str) -> None:
+    if ("if", "none") in parse_keywords(val):
+        ident, part = parse_drive_none(val)
+        if ident in st.drives:
+            raise ArgError(f"-drive id '{ident}' given twice")
+        assert st.tok is not None
+        st.drives[ident] = (part, st.tok)
+        return
     disk = parse_drive(val, st.nvirtio)
     st.disks.append(disk)
     if disk.bus == "virtio":
@@ -352,6 +402,315 @@ def _vga(st: _State, opt: str, val: str) -> None:
         raise ArgError(f"unknown video adapter type '{val}'")
     st.video = _VGA[val]
 
+# --------------------------------------------------------------------------- -device syntax
+# What the builder emits with the device/chardev/netdev flags, read back. Aliases (id=)
+# are runtime names the builder derives again, so only those linking options matter.
+
+_NIC_MODEL = {"virtio-net-pci": "virtio"}
+_SOUND_DEVICES = {"ES1370": "es1370", "AC97": "ac97", "sb16": "sb16"}
+
+
+def _vlan_nic_device(val: str) -> Nic | None:
+    """First pass: a ``-device MODEL,vlan=N,...`` NIC (its host side is a later -net), else None."""
+    driver, keys = device_keywords(val)
+    if "vlan" not in keys:
+        return None
+    vlan = c_int(keys.pop("vlan"))
+    if vlan is None or vlan < 0:
+        raise ArgError(f"cannot parse vlan in '{val}'")
+    nic = _nic_device(driver, keys, val)
+    nic.vlan = vlan
+    return nic
+
+
+def _nic_device(driver: str, keys: dict[str, str], val: str) -> Nic:
+    """MODEL,id=netN,mac=M,bus=pci.0,addr=0xS (vlan=/netdev= already taken out).
+
+    A model is always written back as given, rtl8139 included: the builder writes
+    rtl8139 for a NIC without a model, so both read back build the same -device,
+    and an explicit model keeps the guest's NIC when built for a legacy QEMU too.
+    """
+    keys.pop("id", None)
+    nic = Nic(model=_NIC_MODEL.get(driver) or check("model name", driver, "NIC model"))
+    mac = keys.pop("mac", None)
+    if mac is not None:
+        nic.mac = parse_nic(f"nic,macaddr={mac}").mac
+    nic.address = pci_address(keys, val)
+    no_more(keys, driver)
+    return nic
+
+
+def _take(table: dict, ident: str, what: str) -> object:
+    if ident not in table:
+        raise ArgError(f"no {what} with id '{ident}' before it (or it is used twice)")
+    return table.pop(ident)[0]
+
+
+def _chardev(st: _State, opt: str, val: str) -> None:
+    ident, dev = parse_chardev(val)
+    if ident in st.chardevs:
+        raise ArgError(f"-chardev id '{ident}' given twice")
+    assert st.tok is not None
+    st.chardevs[ident] = (dev, st.tok)
+
+
+def _mon(st: _State, opt: str, val: str) -> None:
+    """The monitor libvirt talks to: not part of the domain, but its chardev must exist."""
+    keys = dict(parse_keywords(val))
+    ident = keys.pop("chardev", None)
+    mode = keys.pop("mode", "readline")
+    if ident is None or mode not in ("readline", "control") or keys:
+        raise ArgError(f"unsupported monitor '{val}'")
+    _take(st.chardevs, ident, "-chardev")
+
+
+def _netdev(st: _State, opt: str, val: str) -> None:
+    kws = dict(parse_keywords(val.partition(",")[2]))
+    if val.startswith("user,") and "guestfwd" in kws:
+        # a guestfwd channel: user,guestfwd=tcp:IP:PORT,chardev=ID,id=user-ID
+        fwd, ident = kws.pop("guestfwd"), kws.pop("chardev", None)
+        kws.pop("id", None)
+        m = re.fullmatch(r"tcp:([0-9.]+):([0-9]+)", fwd or "")
+        if ident is None or m is None or kws:
+            raise ArgError(f"unsupported guestfwd netdev '{val}'")
+        dev = _take(st.chardevs, ident, "-chardev")
+        assert isinstance(dev, CharDev)
+        port = int(m.group(2))
+        if port > 65535:
+            raise ArgError(f"guestfwd port out of range in '{val}'")
+        dev.target = ChrTarget(type="guestfwd", address=check("IP address", m.group(1), "guestfwd address"),
+                               port=port)
+        st.channels.append(dev)
+        return
+    ident, iface = parse_netdev(val)
+    if ident in st.netdevs:
+        raise ArgError(f"-netdev id '{ident}' given twice")
+    assert st.tok is not None
+    st.netdevs[ident] = (iface, st.tok)
+
+
+def _index(ident: str | None, prefix: str, val: str) -> int:
+    m = re.fullmatch(re.escape(prefix) + r"([0-9]+)", ident or "")
+    if m is None:
+        raise ArgError(f"expected id={prefix}N in '{val}'")
+    return int(m.group(1))
+
+
+def _attach(st: _State, drive: str | None, bus: str, dev: str, address: object, val: str) -> None:
+    """Give the if=none drive ``drive`` its place on the guest and add the disk."""
+    if drive is None:
+        raise ArgError(f"no drive= in '{val}'")
+    disk = _take(st.drives, drive, "-drive if=none")
+    assert isinstance(disk, Disk)
+    if bus == "fdc":
+        if disk.device == "cdrom":
+            raise ArgError(f"a CD-ROM drive on the floppy controller: '{val}'")
+        disk.device = "floppy"
+    elif disk.device == "floppy":
+        raise ArgError(f"a floppy drive on bus {bus}: '{val}'")
+    if any(d.target.dev == dev for d in st.disks):
+        raise ArgError(f"a second disk '{dev}' in '{val}'")
+    disk.target = DiskTarget(dev=dev, bus=bus)
+    disk.address = address  # type: ignore[assignment]
+    st.disks.append(disk)
+
+
+def _uint(keys: dict[str, str], key: str, val: str, hi: int = 2**31 - 1) -> int:
+    v = keys.pop(key, None)
+    n = c_int(v) if v is not None else None
+    if n is None or not 0 <= n <= hi:
+        raise ArgError(f"cannot parse {key} '{v}' in '{val}'")
+    return n
+
+
+def _disk_device(st: _State, driver: str, keys: dict[str, str], val: str) -> None:
+    drive = keys.pop("drive", None)
+    alias = keys.pop("id", None)
+    if driver == "ide-drive":
+        m = re.fullmatch(r"ide\.([0-9]+)", keys.pop("bus", ""))
+        if m is None:
+            raise ArgError(f"expected bus=ide.N in '{val}'")
+        b, u = int(m.group(1)), _uint(keys, "unit", val, 1)
+        if b > 1:
+            raise ArgError(f"IDE bus {b} out of range in '{val}'")
+        no_more(keys, driver)
+        _attach(st, drive, "ide", disk_name("hd", b * 2 + u),
+                DriveAddress(type="drive", controller=0, bus=b, unit=u), val)
+    elif driver == "scsi-disk":
+        m = re.fullmatch(r"scsi([0-9]+)\.([0-9]+)", keys.pop("bus", ""))
+        if m is None:
+            raise ArgError(f"expected bus=scsiN.B in '{val}'")
+        c, b, u = int(m.group(1)), int(m.group(2)), _uint(keys, "scsi-id", val, 6)
+        if b != 0 or c > 1000:
+            raise ArgError(f"SCSI bus out of range in '{val}'")
+        no_more(keys, driver)
+        _attach(st, drive, "scsi", disk_name("sd", c * 7 + u),
+                DriveAddress(type="drive", controller=c, bus=b, unit=u), val)
+    elif driver in ("virtio-blk-pci", "usb-storage"):
+        addr = pci_address(keys, val) if driver == "virtio-blk-pci" else None
+        no_more(keys, driver)
+        bus, prefix = ("virtio", "vd") if driver == "virtio-blk-pci" else ("usb", "sd")
+        # the builder's alias carries the target's index; else the next free one
+        m = re.fullmatch(re.escape(bus) + r"-disk([0-9]+)", alias or "")
+        n = int(m.group(1)) if m and int(m.group(1)) < 18278 else sum(d.bus == bus for d in st.disks)
+        _attach(st, drive, bus, disk_name(prefix, n), addr, val)
+
+
+def _device(st: _State, opt: str, val: str) -> None:
+    driver, keys = device_keywords(val)
+    if "vlan" in keys:
+        return  # a NIC on a vlan, taken in the first pass
+    if "netdev" in keys:
+        ident = keys.pop("netdev")
+        nic = _nic_device(driver, keys, val)
+        iface = _take(st.netdevs, ident, "-netdev")
+        assert isinstance(iface, Interface)
+        st.nets.append(nic.join(iface, f"{_fingerprint(st)}/net{len(st.nets)}"))
+        return
+    if driver in ("isa-serial", "isa-parallel"):
+        ident = keys.pop("chardev", "")
+        no_more(keys, driver)
+        dev = _take(st.chardevs, ident, "-chardev")
+        assert isinstance(dev, CharDev)
+        (st.serials if driver == "isa-serial" else st.parallels).append(dev)
+    elif driver == "virtserialport":
+        ident = keys.pop("chardev", "")
+        bus = keys.pop("bus", None)
+        address = None
+        if bus is not None:
+            m = re.fullmatch(r"virtio-serial([0-9]+)\.([0-9]+)", bus)
+            if m is None:
+                raise ArgError(f"expected bus=virtio-serialN.B in '{val}'")
+            address = VirtioSerialAddress(type="virtio-serial", controller=int(m.group(1)),
+                                          bus=int(m.group(2)), port=_uint(keys, "nr", val))
+        name = keys.pop("name", None)
+        keys.pop("id", None)
+        no_more(keys, driver)
+        dev = _take(st.chardevs, ident, "-chardev")
+        assert isinstance(dev, CharDev)
+        dev.target = ChrTarget(type="virtio", name=name)
+        dev.address = address
+        st.channels.append(dev)
+    elif driver in ("virtio-serial-pci", "lsi"):
+        ctype = "virtio-serial" if driver != "lsi" else "scsi"
+        index = _index(keys.pop("id", None), ctype, val)
+        ports = _uint(keys, "max_ports", val) if "max_ports" in keys else None
+        vectors = _uint(keys, "vectors", val) if "vectors" in keys else None
+        address = pci_address(keys, val)
+        no_more(keys, driver)
+        if any(c.type == ctype and c.index == index for c in st.controllers):
+            raise ArgError(f"a second {ctype} controller {index}")
+        st.controllers.append(Controller(type=ctype, index=index, ports=ports, vectors=vectors,
+                                         address=address))
+    elif driver in ("ide-drive", "scsi-disk", "virtio-blk-pci", "usb-storage"):
+        _disk_device(st, driver, keys, val)
+    elif driver in ("usb-mouse", "usb-tablet"):
+        keys.pop("id", None)
+        no_more(keys, driver)
+        st.inputs.append(Input(type=driver[4:], bus="usb"))
+    elif driver in _SOUND_DEVICES:
+        keys.pop("id", None)
+        address = pci_address(keys, val)
+        no_more(keys, driver)
+        st.sounds.append(Sound(model=_SOUND_DEVICES[driver], address=address))
+    elif driver in WATCHDOG_MODELS:
+        keys.pop("id", None)
+        address = pci_address(keys, val)
+        no_more(keys, driver)
+        if st.watchdog is not None:
+            raise ArgError("a second watchdog")
+        st.watchdog = Watchdog(model=driver, action="reset", address=address)
+    elif driver == "usb-host":
+        keys.pop("id", None)
+        bus, dev_ = keys.pop("hostbus", ""), keys.pop("hostaddr", "")
+        no_more(keys, driver)
+        st.hostdevs.append(parse_usb_host(f"host:{bus}.{dev_}"))
+    elif driver == "pci-assign":
+        keys.pop("id", None)
+        host = keys.pop("host", "")
+        address = pci_address(keys, val)
+        no_more(keys, driver)
+        h = parse_pci_host(f"host={host}")
+        h.address = address
+        st.hostdevs.append(h)
+    elif driver == "virtio-balloon-pci":
+        keys.pop("id", None)
+        address = pci_address(keys, val)
+        no_more(keys, driver)
+        if st.memballoon is not None:
+            raise ArgError("a second memory balloon")
+        # slot 3 is where the builder puts the balloon anyway
+        st.memballoon = MemBalloon(model="virtio",
+                                   address=None if address is None or address.slot == 3 else address)
+    else:
+        raise ArgError(f"unsupported device '{driver}'")
+
+
+def _global(st: _State, opt: str, val: str) -> None:
+    m = re.fullmatch(r"isa-fdc\.drive([AB])=(.*)", val)
+    if m is None:
+        raise ArgError(f"unsupported global property '{val}'")
+    unit = "AB".index(m.group(1))
+    _attach(st, m.group(2), "fdc", disk_name("fd", unit),
+            DriveAddress(type="drive", controller=0, bus=0, unit=unit), val)
+
+
+def _balloon(st: _State, opt: str, val: str) -> None:
+    if val != "virtio":
+        raise ArgError(f"unsupported balloon '{val}'")
+    if st.memballoon is not None:
+        raise ArgError("a second memory balloon")
+    st.memballoon = MemBalloon(model="virtio")
+
+
+def _rtc(st: _State, opt: str, val: str) -> None:
+    """qemuBuildClockArgStr read back: base=, then the rtc timer's clock= and driftfix=."""
+    keys = parse_keywords(val)
+    if not keys or keys[0][0] != "base":
+        raise ArgError(f"-rtc without base= first: '{val}'")
+    base = keys[0][1]
+    if base not in ("utc", "localtime"):
+        raise ArgError(f"-rtc base '{base}': a date depends on when the command line was built, "
+                       "so the clock offset cannot be read back")
+    st.clock = base
+    track = tick = None
+    for key, v in keys[1:]:
+        if key == "clock" and v in ("vm", "host") and track is None:
+            track = "guest" if v == "vm" else "wall"
+        elif key == "driftfix" and v == "slew" and tick is None:
+            tick = "catchup"
+        else:
+            raise ArgError(f"unsupported -rtc option '{key}={v}'")
+    if track or tick:
+        st.timers.append(Timer(name="rtc", track=track, tickpolicy=tick))
+
+
+def _nodefaults(st: _State, opt: str, val: str) -> None:
+    st.nodefaults = True
+
+
+def _name(st: _State, opt: str, val: str) -> None:
+    parts = split_options(val)
+    if len(parts) != 1:
+        raise ArgError(f"unsupported -name option '{parts[1]}' (a comma in a name is written ',,')")
+    st.name = parts[0]
+
+
+def _smp(st: _State, opt: str, val: str) -> None:
+    head, _, rest = val.partition(",")
+    n = c_int(head)
+    if n is None or n < 1:
+        raise ArgError(f"cannot parse CPU count '{val}'")
+    st.vcpus = n
+    if not rest:
+        return
+    keys = dict(parse_keywords(rest))
+    topo = {k: c_int(keys.pop(k, "") or "") for k in ("sockets", "cores", "threads")}
+    if keys or any(v is None or v < 1 for v in topo.values()):
+        raise ArgError(f"expected N,sockets=S,cores=C,threads=T in '{val}'")
+    if topo != {"sockets": n, "cores": 1, "threads": 1}:  # the builder's default topology
+        st.topology = Topology(**topo)
+
 
 _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-vnc": (True, _vnc),
@@ -369,7 +728,7 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-initrd": (True, _store("initrd", "absolute file path")),
     "-append": (True, _store("cmdline")),
     "-boot": (True, _boot),
-    "-name": (True, _store("name")),
+    "-name": (True, _name),
     "-M": (True, _store("machine", "machine name")),
     "-serial": (True, _chr),
     "-parallel": (True, _chr),
@@ -391,7 +750,7 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-incoming": (True, _ignore),
     "-monitor": (True, _ignore),
     "-S": (False, _ignore),
-    "-nodefaults": (False, _ignore),
+    "-nodefaults": (False, _nodefaults),
     "-nodefconfig": (False, _ignore),
     "-no-kqemu": (False, _ignore),
     "-xen-attach": (False, _ignore),
@@ -399,6 +758,14 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     # extensions beyond libvirt 0.8.3's parser, so that its own output reads back
     "-mem-path": (True, _set("hugepages", True)),  # the path comes from qemu.conf
     "-mem-prealloc": (False, _ignore),
+    "-device": (True, _device),
+    "-chardev": (True, _chardev),
+    "-netdev": (True, _netdev),
+    "-mon": (True, _mon),
+    "-global": (True, _global),
+    "-balloon": (True, _balloon),
+    "-rtc": (True, _rtc),
+    "-sdl": (False, _set("sdl", True)),
 }
 
 
@@ -421,6 +788,11 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
             chr_.apply_target(kind, n)
     devs.serials = st.serials
     devs.parallels = st.parallels
+    for chan in st.channels:
+        chan.normalise()
+        chan.apply_target("channel", 0)
+    devs.channels = st.channels
+    devs.controllers = st.controllers
     if st.serials:
         # libvirt echoes the first serial port as the (legacy) console
         console = st.serials[0].copy()
@@ -428,6 +800,9 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
         console.target.port = 0
         devs.consoles = [console]
     graphics = st.graphics
+    if st.sdl and (st.nographic or graphics):
+        raise _located(ConfigError("-sdl together with -nographic or -vnc: one display only"), st.path,
+                       st.cmd.emulator)
     if not st.nographic and not graphics:
         graphics = [Graphics(type="sdl", display=st.cmd.getenv("DISPLAY"),
                              xauth=st.cmd.getenv("XAUTHORITY"),
@@ -442,7 +817,8 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
     devs.sounds = st.sounds
     devs.hostdevs = st.hostdevs
     devs.watchdog = st.watchdog
-    devs.memballoon = MemBalloon(model="virtio")
+    # with -nodefaults (the -device syntax) the builder writes every balloon it has
+    devs.memballoon = st.memballoon or MemBalloon(model="none" if st.nodefaults else "virtio")
     add_implicit_controllers(devs)
     machine = st.machine or caps.default_machine(st.os_type, st.arch, st.virt_type)
     features = Features(acpi=st.acpi, pae=st.pae) if (st.acpi or st.pae) else None
@@ -453,6 +829,6 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
                   uuid=st.uuid or str(_uuid.uuid5(_UUID_NS, _fingerprint(st))),
                   memory=st.memory, current_memory=st.memory,
                   memory_backing=MemoryBacking(hugepages=True) if st.hugepages else None,
-                  vcpu=Vcpu(count=st.vcpus),
-                  bootloader=st.bootloader, os=os_, features=features, clock=Clock(offset=st.clock),
+                  vcpu=Vcpu(count=st.vcpus), cpu=Cpu(topology=st.topology) if st.topology else None,
+                  bootloader=st.bootloader, os=os_, features=features, clock=Clock(offset=st.clock, timers=st.timers),
                   on_poweroff="destroy", on_reboot=st.on_reboot, on_crash="destroy", devices=devs)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..model.address import HostPciAddress, HostUsbAddress
+from ..model.address import HostPciAddress, HostUsbAddress, PciAddress, pci
 from ..model.chardev import CharDev, ChrSource
 from ..model.devices_misc import Hostdev, HostdevSource
 from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_name
@@ -199,7 +199,7 @@ _DRIVE_PREFIX = {"ide": "hd", "scsi": "sd", "virtio": "vd", "xen": "xvd", "fdc":
 _CACHE = {"off": "none", "none": "none", "writeback": "writeback", "on": "writeback",
           "writethrough": "writethrough"}
 # keys the builder writes that carry nothing the domain XML keeps
-_DRIVE_IGNORED = {"boot", "id"}
+_DRIVE_IGNORED = {"boot"}
 
 
 def parse_drive(val: str, nvirtio: int) -> Disk:
@@ -208,7 +208,27 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
     ``nvirtio`` is the number of virtio drives seen so far: a virtio drive
     without index= takes the next virtio slot.
     """
+    disk, ident = _parse_drive(val, nvirtio)
+    if ident is not None:
+        raise ArgError(f"a drive with if=none belongs to a -device; use parse_drive_none for '{val}'")
+    return disk
+
+
+def parse_drive_none(val: str) -> tuple[str, Disk]:
+    """An ``if=none,id=drive-ALIAS`` drive: its id and the disk without a target yet.
+
+    Its place on the guest (bus, unit, target name) comes from the ``-device``
+    (or ``-global isa-fdc.driveX``) that names it; read-only is only ``readonly=on``.
+    """
+    disk, ident = _parse_drive(val, 0)
+    if ident is None:
+        raise ArgError(f"not an if=none drive: '{val}'")
+    return ident, disk
+
+
+def _parse_drive(val: str, nvirtio: int) -> tuple[Disk, str | None]:
     kws = parse_keywords(val)
+    none_drive = ("if", "none") in kws
     bus, device = "ide", "disk"
     dtype: str | None = None
     src: str | None = None
@@ -219,6 +239,8 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
     serial: str | None = None
     idx = busid = unitid = -1
     fat = False
+    ident: str | None = None
+    none = False
     for key, v in kws:
         assert v is not None
         if key == "file":
@@ -234,6 +256,10 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
                 src = v
             else:
                 dtype = "file"
+        elif key == "if" and v == "none":
+            none = True
+        elif key == "id":
+            ident = v
         elif key == "if":
             if v not in _DRIVE_BUSES:
                 raise ArgError(f"unsupported drive interface '{v}' in drive '{val}'")
@@ -241,7 +267,7 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
         elif key == "media":
             if v == "cdrom":
                 device = "cdrom"
-                readonly = True
+                readonly = readonly or not none_drive
             elif v == "floppy":
                 device = "floppy"
             elif v != "disk":
@@ -284,6 +310,15 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
         raise ArgError(f"missing file parameter in drive '{val}'")
     if src is not None:
         check_disk_path(dtype or "file", src)
+    driver = (DiskDriver(name="qemu", type=drv_type, cache=cache, error_policy=policy)
+              if (drv_type or cache or policy) else None)
+    if none:
+        if ident is None:
+            raise ArgError(f"a drive with if=none needs an id in drive '{val}'")
+        if max(idx, busid, unitid) != -1:
+            raise ArgError(f"index/bus/unit belong to the -device of an if=none drive '{val}'")
+        return Disk(type=dtype or "file", device=device, driver=driver, source=_disk_source(dtype, src),
+                    readonly=readonly, serial=serial), ident
     if idx == -1 and bus == "virtio":
         idx = nvirtio
     if idx == -1 and unitid == -1 and busid == -1:
@@ -295,13 +330,11 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
     if device == "floppy" and bus != "fdc":
         raise ArgError(f"floppy media needs if=floppy in drive '{val}'")
     target = disk_name(_DRIVE_PREFIX[bus], idx)
-    disk = Disk(type=dtype or "file", device=device,
-                driver=DiskDriver(name="qemu", type=drv_type, cache=cache, error_policy=policy)
-                if (drv_type or cache or policy) else None,
+    disk = Disk(type=dtype or "file", device=device, driver=driver,
                 source=_disk_source(dtype, src), target=DiskTarget(dev=target, bus=bus),
                 readonly=readonly, serial=serial)
     disk.address = disk.default_address()
-    return disk
+    return disk, None
 
 
 def check_disk_path(dtype: str, path: str) -> str:
@@ -349,6 +382,14 @@ class Nic:
     mac: str | None = None
     model: str | None = None
     used: bool = False
+    address: PciAddress | None = None
+
+    def join(self, iface: Interface, seed: str) -> Interface:
+        """The host side ``iface`` completed with this guest side."""
+        iface.mac = self.mac or generated_mac(seed)
+        iface.model = self.model
+        iface.address = self.address
+        return iface
 
 
 _NIC_KEYS = {"vlan", "macaddr", "model", "name"}
@@ -382,6 +423,30 @@ def parse_nic(val: str) -> Nic:
 
 def parse_net(val: str, nics: list[Nic], seed: str) -> Interface:
     """qemuParseCommandLineNet: a host-side -net value joined to the -net nic of its vlan."""
+    iface, keys = _net_backend(val, netdev=False)
+    vlan = 0
+    if "vlan" in keys:
+        n = c_int(keys["vlan"])
+        if n is None:
+            raise ArgError(f"cannot parse vlan in '{val}'")
+        vlan = n
+    nic = _find_nic(nics, vlan)
+    if nic is None:
+        raise ArgError(f"cannot find NIC definition for vlan {vlan}")
+    nic.used = True
+    return nic.join(iface, seed)
+
+
+def parse_netdev(val: str) -> tuple[str, Interface]:
+    """``-netdev TYPE,...,id=ID``: the host side of a NIC, joined later by ``netdev=ID``."""
+    iface, keys = _net_backend(val, netdev=True)
+    if not keys.get("id"):
+        raise ArgError(f"-netdev without an id in '{val}'")
+    return keys["id"], iface
+
+
+def _net_backend(val: str, netdev: bool) -> tuple[Interface, dict[str, str]]:
+    """The backend of -net/-netdev (tap, socket, user, ...) and its vlan/name/id keys."""
     head, _, rest = val.partition(",")
     kws = parse_keywords(rest) if rest else []
     if head == "tap":
@@ -390,20 +455,17 @@ def parse_net(val: str, nics: list[Nic], seed: str) -> Interface:
         ntype = "client"
     elif head == "user":
         ntype = "user"
+    elif netdev:
+        raise ArgError(f"unsupported -netdev type '{head}'")
     else:
         ntype = "ethernet"  # libvirt: any other backend is a generic ethernet
-    vlan = 0
+    keys: dict[str, str] = {}
     script = ifname = None
     source: NetSource | None = None
     for key, v in kws:
         assert v is not None
-        if key == "vlan":
-            n = c_int(v)
-            if n is None:
-                raise ArgError(f"cannot parse vlan in '{val}'")
-            vlan = n
-        elif key == "name":
-            continue
+        if key in (("id",) if netdev else ("vlan", "name")):
+            keys[key] = v
         elif head == "tap" and key == "script":
             script = check("file path", v, "network script") if v else None
         elif head == "tap" and key == "ifname":
@@ -420,15 +482,10 @@ def parse_net(val: str, nics: list[Nic], seed: str) -> Interface:
                 check("IP address" if key == "mcast" else "host name", host, "socket address")
             source = NetSource(address=host or None, port=p)
         else:
-            raise ArgError(f"unsupported option '{key}' for -net {head}")
-    nic = _find_nic(nics, vlan)
-    if nic is None:
-        raise ArgError(f"cannot find NIC definition for vlan {vlan}")
-    nic.used = True
+            raise ArgError(f"unsupported option '{key}' for -{'netdev' if netdev else 'net'} {head}")
     if ifname is not None and ifname.startswith("vnet"):
         ifname = None  # an inactive definition drops generated tap names
-    return Interface(type=ntype, mac=nic.mac or generated_mac(seed), source=source, script=script,
-                     target=ifname, model=nic.model)
+    return Interface(type=ntype, source=source, script=script, target=ifname), keys
 
 
 def _find_nic(nics: list[Nic], vlan: int) -> Nic | None:
@@ -438,3 +495,105 @@ def _find_nic(nics: list[Nic], vlan: int) -> Nic | None:
     if vlan == 0 and nics:
         return nics[0]
     return None
+
+
+# --------------------------------------------------------------------------- -chardev / -device
+
+def parse_chardev(val: str) -> tuple[str, CharDev]:
+    """``-chardev TYPE,id=ID,...`` (qemudBuildCommandLineChrDevChardevStr read back)."""
+    head, _, rest = val.partition(",")
+    keys: dict[str, str | None] = {}
+    for key, v in parse_keywords(rest, allow_empty=True):
+        if key in keys:
+            raise ArgError(f"'{key}' given twice in '{val}'")
+        keys[key] = v
+    ident = keys.pop("id", None)
+    if not ident:
+        raise ArgError(f"-chardev without an id in '{val}'")
+
+    def take(*allowed: str, flags: tuple[str, ...] = ()) -> dict[str, str | None]:
+        for k, v in keys.items():
+            if k in flags and v is None:
+                continue
+            if k not in allowed or v is None:
+                raise ArgError(f"unsupported option '{k}' for -chardev {head}")
+        return keys
+
+    if head in ("null", "vc", "pty", "stdio"):
+        take()
+        return ident, CharDev(type=head)
+    if head in ("tty", "file", "pipe"):
+        path = take("path").get("path")
+        if not path:
+            raise ArgError(f"-chardev {head} without a path in '{val}'")
+        check("absolute file path", path, "character device path")
+        return ident, CharDev(type="dev" if head == "tty" else head, sources=[ChrSource(path=path)])
+    if head == "udp":
+        k = take("host", "port", "localaddr", "localport")
+        for h in (k.get("host"), k.get("localaddr")):
+            if h:
+                check("host name", h, "character device host")
+        for sv in (k.get("port"), k.get("localport")):
+            if sv:
+                check("service", sv, "character device service")
+        if not k.get("port"):
+            raise ArgError(f"missing connect port in '{val}'")
+        sources = []
+        if k.get("localaddr") or k.get("localport"):
+            sources.append(ChrSource(mode="bind", host=k.get("localaddr") or None,
+                                     service=k.get("localport") or None))
+        sources.append(ChrSource(mode="connect", host=k.get("host") or None, service=k.get("port")))
+        return ident, CharDev(type="udp", sources=sources)
+    if head == "socket":
+        k = take("host", "port", "path", flags=("telnet", "server", "nowait"))
+        if "server" in k and "nowait" not in k:
+            raise ArgError(f"a listening -chardev socket without nowait waits for a client: '{val}'")
+        if "nowait" in k and "server" not in k:
+            raise ArgError(f"nowait without server in '{val}'")
+        mode = "bind" if "server" in k else "connect"
+        if k.get("path") is not None:
+            if "host" in k or "port" in k or "telnet" in k:
+                raise ArgError(f"a socket has either a path or host/port in '{val}'")
+            path = check("absolute file path", k["path"] or "", "unix socket path")
+            return ident, CharDev(type="unix", sources=[ChrSource(mode=mode, path=path)])
+        host, port = k.get("host"), k.get("port")
+        if not host or not port:
+            raise ArgError(f"-chardev socket needs path= or host= and port= in '{val}'")
+        check("host name", host, "character device host")
+        check("service", port, "character device service")
+        return ident, CharDev(type="tcp", sources=[ChrSource(mode=mode, host=host, service=port)],
+                              protocol="telnet" if "telnet" in k else "raw")
+    raise ArgError(f"unsupported -chardev type '{head}'")
+
+
+def device_keywords(val: str) -> tuple[str, dict[str, str]]:
+    """``-device DRIVER,k=v,...`` -> (driver, {k: v}); repeated or valueless keys are refused."""
+    driver, _, rest = val.partition(",")
+    keys: dict[str, str] = {}
+    for key, v in parse_keywords(rest):
+        assert v is not None
+        if key in keys:
+            raise ArgError(f"'{key}' given twice in '{val}'")
+        keys[key] = v
+    return driver, keys
+
+
+def pci_address(keys: dict[str, str], val: str) -> PciAddress | None:
+    """``bus=pci.0,addr=0xS`` (popped from ``keys``) -> a PCI address; None when absent."""
+    bus = keys.pop("bus", None)
+    addr = keys.pop("addr", None)
+    if bus is None and addr is None:
+        return None
+    if bus != "pci.0" or addr is None:
+        raise ArgError(f"only bus=pci.0 with an addr= is supported in '{val}'")
+    m = re.fullmatch(r"(?:0[xX])?([0-9a-fA-F]{1,2})", addr)
+    slot = int(m.group(1), 16) if m else -1
+    if not 1 <= slot <= 0x1F:
+        raise ArgError(f"cannot parse PCI slot '{addr}' in '{val}'")
+    return pci(slot)
+
+
+def no_more(keys: dict[str, str], driver: str) -> None:
+    """Every key of a -device must have been understood."""
+    if keys:
+        raise ArgError(f"unsupported option '{next(iter(keys))}' for -device {driver}")
