@@ -57,6 +57,8 @@ def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
     _clock_defaults(dom)
     if dom.cpu is not None:
         _cpu_defaults(dom)
+        if not (dom.cpu.model or dom.cpu.topology or dom.cpu.features):
+            dom.cpu = None  # nothing left to say about the CPU
     if dom.devices is None:
         dom.devices = Devices()
     _device_defaults(dom, caps)
@@ -129,6 +131,8 @@ def _cpu_defaults(dom: Domain) -> None:
         raise cpu.error("missing match attribute for CPU specification")
     if cpu.model is None:
         cpu.match = None
+        if cpu.features:
+            raise cpu.features[0].error("non-empty feature list specified without CPU model")
     topo = cpu.topology
     if topo is not None and not (topo.sockets and topo.cores and topo.threads):
         raise topo.error("CPU topology needs non-zero sockets, cores and threads")
