@@ -157,6 +157,9 @@ class Refiner:
     def run(self) -> None:
         for hap in self.root.findall("features/hap"):
             hap.getparent().remove(hap)  # the engine's libvirt 0.8.3 parser has no <hap/>
+        for model in self.root.findall("cpu/model"):
+            if not (model.text or "").strip():  # an empty model is no model: give it a name
+                model.text = "core2duo"
         self.guest()
         self.memory()
         self.clock()
