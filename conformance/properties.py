@@ -174,19 +174,31 @@ def prop_devices_present(xml: str) -> None:
         assert channels >= n_channel, f"{name}: {n_channel} channels, {channels} given"
 
 
+def _round_trip_sets() -> dict[str, frozenset[str]]:
+    """The legacy sets, the -device sets, and -device with -netdev/-nodefconfig/-rtc/... all on."""
+    sets = {**_legacy_sets(), **_device_sets()}
+    base = _flag_sets().get("qemu-0.12.1", frozenset())
+    sets["qemu-0.12.1+netdev"] = base | {"device", "chardev", "netdev", "nodefconfig", "rtc", "mem-path",
+                                         "balloon", "sdl", "smp-topology", "drive", "name", "uuid"}
+    return sets
+
+
 def prop_argv_xml_argv(xml: str) -> None:
-    """argv -> xml -> argv is stable for legacy-syntax flag sets, where the parser applies."""
+    """argv -> xml -> argv is stable for legacy and -device flag sets, where the parser applies."""
     from virtconform.engine.errors import VirtconformError
     from virtconform.engine.loader import domain_from_string
     from virtconform.engine.qemu.argvparse import parse_argv_text
     from virtconform.engine.qemu.builder import build_command_line
     caps = _profile().capabilities
-    outside = _outside_parser_subset(etree.fromstring(xml.encode()))
+    root = etree.fromstring(xml.encode())
+    outside = _outside_parser_subset(root)
     if outside:
         raise Skip(f"outside the parser's subset: {outside}")
     dom = _load(xml)
     tried = 0
-    for name, flags in _legacy_sets().items():
+    for name, flags in _round_trip_sets().items():
+        if "device" not in flags and _outside_legacy_subset(root):
+            continue
         try:
             first = build_command_line(dom, flags, profile=_profile()).render()
         except VirtconformError:
@@ -204,7 +216,7 @@ def prop_argv_xml_argv(xml: str) -> None:
         tried += 1
         assert again == first, f"{name}: {_first_diff(first, again)}"
     if not tried:
-        raise Skip("no legacy capability set builds and parses this domain")
+        raise Skip("no capability set builds and parses this domain")
 
 
 def _outside_parser_subset(root: etree._Element) -> str | None:
@@ -212,17 +224,30 @@ def _outside_parser_subset(root: etree._Element) -> str | None:
     if root.find("os/kernel") is None and any(root.find(f"os/{t}") is not None
                                               for t in ("root", "initrd", "cmdline")):
         return "kernel arguments without a kernel (not on a QEMU command line)"
+    if (root.findtext("os/type") in ("xen", "linux") or root.get("type") == "xen") and \
+            "xenner" not in (root.findtext("devices/emulator") or ""):
+        # libvirt's parser takes a xen guest only from a xenner emulator; -domid and
+        # -xen-attach/-xen-domid are start-up options it ignores
+        return "xen guest without a xenner emulator"
+    if root.findtext("os/type") == "xen" and (root.find("os/type").get("arch") or "i686") != "i686":
+        return "xenner guest not i686 (xenner's arch is not on the command line)"
     if root.find("clock[@offset='timezone']") is not None:
         return "clock timezone (TZ in the environment)"
     if root.find("devices/video") is not None and root.find("devices/graphics") is None:
         return "video without graphics (-vga is read back only with a display)"
     if root.find("devices/disk/shareable") is not None:
         return "shareable disk (cache=off reads back as a cache mode)"
-    if root.find("devices/memballoon[@model='none']") is not None:
-        return "memballoon none (no -balloon reads back as the default)"
     for n in root.iterfind("devices/interface"):
         if n.get("type") in ("bridge", "network", "direct"):
             return f"interface type {n.get('type')} (a tap fd)"
+    return None
+
+
+def _outside_legacy_subset(root: etree._Element) -> str | None:
+    """What only the -device syntax carries back, or None."""
+    if root.find("devices/memballoon[@model='none']") is not None:
+        # without -nodefaults, no -balloon reads back as libvirt's default balloon
+        return "memballoon none (no -balloon reads back as the default)"
     return None
 
 

@@ -508,6 +508,8 @@ def _attach(st: _State, drive: str | None, bus: str, dev: str, address: object, 
         disk.device = "floppy"
     elif disk.device == "floppy":
         raise ArgError(f"a floppy drive on bus {bus}: '{val}'")
+    elif disk.device == "disk" and disk.source is None:
+        raise ArgError(f"the drive of '{val}' has no file")
     if any(d.target.dev == dev for d in st.disks):
         raise ArgError(f"a second disk '{dev}' in '{val}'")
     disk.target = DiskTarget(dev=dev, bus=bus)
@@ -685,6 +687,16 @@ def _rtc(st: _State, opt: str, val: str) -> None:
         st.timers.append(Timer(name="rtc", track=track, tickpolicy=tick))
 
 
+def _keymap(st: _State, opt: str, val: str) -> None:
+    if not st.graphics or st.graphics[-1].keymap is not None:
+        raise ArgError("-k without a -vnc before it")
+    st.graphics[-1].keymap = check("name", val, "keymap")
+
+
+def _no_hpet(st: _State, opt: str, val: str) -> None:
+    st.timers.append(Timer(name="hpet", present=False))
+
+
 def _nodefaults(st: _State, opt: str, val: str) -> None:
     st.nodefaults = True
 
@@ -766,6 +778,8 @@ _OPTIONS: dict[str, tuple[bool, Handler]] = {
     "-balloon": (True, _balloon),
     "-rtc": (True, _rtc),
     "-sdl": (False, _set("sdl", True)),
+    "-k": (True, _keymap),
+    "-no-hpet": (False, _no_hpet),
 }
 
 

@@ -306,7 +306,7 @@ def _parse_drive(val: str, nvirtio: int) -> tuple[Disk, str | None]:
         device = "floppy"
     if fat:
         drv_type, readonly = "fat", True
-    if src is None and device == "disk":
+    if src is None and device == "disk" and not none:  # an if=none floppy is known at its -global
         raise ArgError(f"missing file parameter in drive '{val}'")
     if src is not None:
         check_disk_path(dtype or "file", src)
