@@ -403,3 +403,185 @@ def test_reference_xml2argv_legacy_cases_round_trip() -> None:
         assert build_command_line(again, flags, profile=PROFILE, conf=conf).render() == argv1, case["name"]
         done += 1
     assert done >= 40
+
+
+# --------------------------------------------------------------------------- the -device syntax
+
+def _device_cases() -> list[tuple[str, list[str], dict]]:
+    suite = reference_suite()
+    if suite is None:
+        return []
+    return [(c["name"], c["flags"], c.get("qemu_conf") or {})
+            for c in json.loads((suite / "manifest.json").read_text())["xml2argv"] if "device" in c["flags"]]
+
+
+@needs_builder
+@pytest.mark.parametrize("case", _device_cases() or [pytest.param(None, marks=pytest.mark.skip("no ../shared"))])
+def test_reference_device_args_read_back_and_build_the_same(case: tuple[str, list[str], dict]) -> None:
+    name, flag_list, qemu_conf = case
+    suite = reference_suite()
+    assert suite is not None
+    args = (suite / "data" / f"{name}.args").read_text()
+    flags = resolve(",".join(flag_list))
+    conf = QemuConf.from_mapping(qemu_conf)
+    dom = domain_from_string(xml_of(args), CAPS)
+    assert build_command_line(dom, flags, profile=PROFILE, conf=conf).render() == args
+
+
+def test_reference_device_cases_are_there() -> None:
+    if reference_suite() is None:
+        pytest.skip("../shared absent")
+    assert len(_device_cases()) >= 13
+
+
+DEV = (f"{ENV} /usr/bin/qemu -S -M pc -m 214 -smp 1 -nographic -nodefconfig -nodefaults "
+       "-chardev socket,id=monitor,path=/tmp/test-monitor,server,nowait -mon chardev=monitor,mode=readline "
+       "-no-acpi -boot c")
+
+NETDEV_FLAGS = ("device,chardev,netdev,nodefconfig,rtc,mem-path,balloon,sdl,smp-topology,drive,name,"
+                "uuid,vnc-colon,drive-format,drive-boot,vga")
+
+RICH = """<domain type='qemu'>
+  <name>a,b</name>
+  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>
+  <memory>219200</memory>
+  <memoryBacking><hugepages/></memoryBacking>
+  <vcpu>4</vcpu>
+  <os><type arch='i686' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <cpu><topology sockets='2' cores='2' threads='1'/></cpu>
+  <clock offset='localtime'><timer name='rtc' track='guest' tickpolicy='catchup'/></clock>
+  <devices>
+    <emulator>/usr/bin/qemu</emulator>
+    <disk type='block' device='disk'><source dev='/dev/HostVG/a'/><target dev='hda' bus='ide'/></disk>
+    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>
+    <disk type='file' device='disk'><source file='/tmp/s.img'/><target dev='sdb' bus='scsi'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/tmp/v.img'/>
+      <target dev='vdb' bus='virtio'/></disk>
+    <disk type='file' device='disk'><source file='/tmp/u.img'/><target dev='sda' bus='usb'/></disk>
+    <disk type='file' device='floppy'><source file='/tmp/f.img'/><target dev='fdb' bus='fdc'/></disk>
+    <controller type='virtio-serial' index='1' ports='8' vectors='4'/>
+    <interface type='user'><mac address='00:11:22:33:44:55'/><model type='virtio'/></interface>
+    <interface type='ethernet'><mac address='00:11:22:33:44:56'/><script path='/etc/qemu-ifup'/></interface>
+    <interface type='client'><mac address='00:11:22:33:44:57'/><source address='192.168.0.1' port='5558'/>
+      <model type='e1000'/></interface>
+    <serial type='udp'><source mode='bind' host='0.0.0.0' service='9998'/>
+      <source mode='connect' host='127.0.0.1' service='9999'/></serial>
+    <serial type='tcp'><source mode='bind' host='127.0.0.1' service='9999'/><protocol type='telnet'/></serial>
+    <parallel type='file'><source path='/tmp/p.log'/></parallel>
+    <channel type='pipe'><source path='/tmp/fwd'/><target type='guestfwd' address='10.0.2.1' port='4600'/></channel>
+    <channel type='pty'><target type='virtio' name='org.x,y'/>
+      <address type='virtio-serial' controller='1' bus='0' port='3'/></channel>
+    <input type='tablet' bus='usb'/>
+    <graphics type='sdl' display=':0.1'/>
+    <sound model='es1370'/><sound model='pcspk'/><sound model='sb16'/><sound model='ac97'/>
+    <watchdog model='i6300esb' action='poweroff'/>
+    <hostdev mode='subsystem' type='usb'><source><address bus='14' device='6'/></source></hostdev>
+    <hostdev mode='subsystem' type='pci' managed='yes'><source>
+      <address domain='0x0000' bus='0x06' slot='0x12' function='0x5'/></source></hostdev>
+    <memballoon model='virtio'><address type='pci' domain='0x0000' bus='0x00' slot='0x1d' function='0x0'/>
+    </memballoon>
+  </devices>
+</domain>
+"""
+
+
+@needs_builder
+@pytest.mark.parametrize("flag_spec", [NETDEV_FLAGS, "qemu-0.12.1", NETDEV_FLAGS.replace("netdev,", "")])
+def test_rich_domain_round_trips_in_device_syntax(flag_spec: str) -> None:
+    flags = resolve(flag_spec)
+    conf = QemuConf.from_mapping({"hugetlbfs_mount": "/dev/hugepages"})
+    try:
+        argv1 = build_command_line(domain_from_string(RICH, CAPS), flags, profile=PROFILE, conf=conf).render()
+    except VirtconformError as e:
+        pytest.skip(f"this flag set refuses the domain: {e.message}")
+    back = parse_argv_text(argv1, CAPS, "rt.args")
+    again = domain_from_string(back.to_xml(), CAPS)
+    assert build_command_line(again, flags, profile=PROFILE, conf=conf).render() == argv1
+
+
+@needs_builder
+def test_rich_domain_reads_back_what_it_said() -> None:
+    flags = resolve(NETDEV_FLAGS)
+    conf = QemuConf.from_mapping({"hugetlbfs_mount": "/dev/hugepages"})
+    argv = build_command_line(domain_from_string(RICH, CAPS), flags, profile=PROFILE, conf=conf).render()
+    for part in ("-netdev user,id=hostnet0", "-device virtio-net-pci,netdev=hostnet0", "-sdl", "-mem-path",
+                 "-smp 4,sockets=2,cores=2,threads=1", "-rtc base=localtime,clock=vm,driftfix=slew",
+                 "-name a,,b", "-global isa-fdc.driveB=", "virtserialport,bus=virtio-serial1.0,nr=3"):
+        assert part in argv, part
+    xml = xml_of(argv)
+    for part in ("<name>a,b</name>", "<hugepages/>", "<topology sockets='2' cores='2' threads='1'/>",
+                 "<clock offset='localtime'>", "<timer name='rtc' tickpolicy='catchup' track='guest'/>",
+                 "<target dev='sdb' bus='scsi'/>", "<target dev='vdb' bus='virtio'/>",
+                 "<target dev='fdb' bus='fdc'/>", "<target dev='sda' bus='usb'/>", "<target dev='hdc' bus='ide'/>",
+                 "<model type='virtio'/>", "<model type='e1000'/>", "<model type='rtl8139'/>",
+                 "<script path='/etc/qemu-ifup'/>", "<protocol type='telnet'/>",
+                 "<target type='guestfwd' address='10.0.2.1' port='4600'/>",
+                 "<target type='virtio' name='org.x,y'/>",
+                 "<controller type='virtio-serial' index='1' ports='8' vectors='4'>",
+                 "<watchdog model='i6300esb' action='poweroff'>", "<input type='tablet' bus='usb'/>",
+                 "<sound model='pcspk'/>", "<sound model='sb16'/>", "<graphics type='sdl'",
+                 "slot='0x1d'"):
+        assert part in xml, part
+
+
+def test_device_syntax_targeted_reads() -> None:
+    xml = xml_of(DEV + " -drive file=/tmp/a.img,if=none,id=drive-ide0-1-1,readonly=on,format=raw "
+                 "-device ide-drive,bus=ide.1,unit=1,drive=drive-ide0-1-1,id=ide0-1-1 "
+                 "-drive file=/tmp/b.img,if=none,id=drive-virtio-disk2 "
+                 "-device virtio-blk-pci,bus=pci.0,addr=0x6,drive=drive-virtio-disk2,id=virtio-disk2 "
+                 "-device lsi,id=scsi0,bus=pci.0,addr=0x5 "
+                 "-drive file=/tmp/c.img,if=none,id=drive-scsi0-0-3 "
+                 "-device scsi-disk,bus=scsi0.0,scsi-id=3,drive=drive-scsi0-0-3,id=scsi0-0-3 "
+                 "-chardev null,id=serial0 -device isa-serial,chardev=serial0 "
+                 "-chardev tty,id=parallel0,path=/dev/ttyS0 -device isa-parallel,chardev=parallel0 "
+                 "-device usb-mouse,id=input0 -device usb-host,hostbus=001,hostaddr=002,id=hostdev0 "
+                 "-device ib700,id=watchdog0 -watchdog-action pause -balloon virtio")
+    assert "<target dev='hdd' bus='ide'/>" in xml and "<readonly/>" in xml
+    assert "<address type='drive' controller='0' bus='1' unit='1'/>" in xml
+    assert "<target dev='vdc' bus='virtio'/>" in xml and "slot='0x06'" in xml
+    assert "<target dev='sdd' bus='scsi'/>" in xml and "<controller type='scsi' index='0'>" in xml
+    assert "<serial type='null'>" in xml and "<parallel type='dev'>" in xml
+    assert "<input type='mouse' bus='usb'/>" in xml
+    assert "<address bus='1' device='2'/>" in xml
+    assert "<watchdog model='ib700' action='pause'/>" in xml
+    assert "<memballoon model='virtio'/>" in xml
+    # -nodefaults without a balloon device: the balloon was switched off
+    assert "<memballoon model='none'/>" in xml_of(DEV)
+    # a media=cdrom drive with -device is read-only only when it says so
+    cd = xml_of(DEV + " -drive if=none,media=cdrom,id=drive-ide0-1-0 "
+                "-device ide-drive,bus=ide.1,unit=0,drive=drive-ide0-1-0,id=ide0-1-0")
+    assert "<readonly/>" not in cd and "device='cdrom'" in cd
+    assert "<vcpu>2</vcpu>" in xml_of(DEV.replace("-smp 1", "-smp 2,sockets=2,cores=1,threads=1"))
+    assert "<cpu>" not in xml_of(DEV.replace("-smp 1", "-smp 2,sockets=2,cores=1,threads=1"))
+
+
+@pytest.mark.parametrize(("tail", "opt_text", "msg"), [
+    ("-device frobnicator,id=x", "frobnicator,id=x", "-device: unsupported device 'frobnicator'"),
+    ("-device isa-serial,chardev=nope", "isa-serial,chardev=nope", "no -chardev with id 'nope'"),
+    ("-chardev pty,id=serial0", "pty,id=serial0", "-chardev 'serial0' is not used by any device"),
+    ("-chardev spicevmc,id=c", "spicevmc,id=c", "unsupported -chardev type 'spicevmc'"),
+    ("-chardev socket,id=c,host=h,port=1,server", "socket,id=c,host=h,port=1,server", "without nowait"),
+    ("-drive file=/a,if=none,id=drive-x", "file=/a,if=none,id=drive-x", "-drive 'drive-x' is not used"),
+    ("-netdev user,id=hostnet0", "user,id=hostnet0", "-netdev 'hostnet0' is not used by any device"),
+    ("-netdev vde,id=h", "vde,id=h", "unsupported -netdev type 'vde'"),
+    ("-device e1000,netdev=h,id=net0,mac=00:11:22:33:44:55", "e1000,netdev=h,id=net0,mac=00:11:22:33:44:55",
+     "no -netdev with id 'h'"),
+    ("-device rtl8139,vlan=0,id=net0,mac=00:11:22:33:44:55", "rtl8139,vlan=0,id=net0,mac=00:11:22:33:44:55",
+     "-net nic on vlan 0 has no host side"),
+    ("-device ES1370,id=sound0,bus=pci.1,addr=0x4", "ES1370,id=sound0,bus=pci.1,addr=0x4", "only bus=pci.0"),
+    ("-device usb-tablet,id=input0,port=2", "usb-tablet,id=input0,port=2", "unsupported option 'port'"),
+    ("-global isa-fdc.bootindexA=1", "isa-fdc.bootindexA=1", "unsupported global property"),
+    ("-rtc base=2010-1-1T0:0:0", "base=2010-1-1T0:0:0", "a date depends on when"),
+    ("-rtc base=utc,clock=rt", "base=utc,clock=rt", "unsupported -rtc option 'clock=rt'"),
+    ("-smp 2,sockets=2", "2,sockets=2", "expected N,sockets=S,cores=C,threads=T"),
+    ("-name a,process=b", "a,process=b", "unsupported -name option 'process=b'"),
+    ("-balloon none", "none", "unsupported balloon 'none'"),
+    ("-mon chardev=nope,mode=readline", "chardev=nope,mode=readline", "no -chardev with id 'nope'"),
+    ("-device virtio-serial-pci,id=vs0", "virtio-serial-pci,id=vs0", "expected id=virtio-serialN"),
+])
+def test_device_syntax_errors_are_located(tail: str, opt_text: str, msg: str) -> None:
+    text = f"/usr/bin/qemu -nodefaults {tail}"
+    with pytest.raises(ConfigError) as e:
+        parse_argv_text(text, CAPS, "f.args")
+    assert msg in e.value.message
+    assert (e.value.path, e.value.line, e.value.column) == ("f.args", 1, text.index(opt_text) + 1)
