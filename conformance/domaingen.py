@@ -260,8 +260,8 @@ class Refiner:
             key = (c.get("type") or "ide", int(c.get("index") or 0))
             if key[0] == "virtio-serial":  # channels name it in a 2-digit address
                 key = (key[0], key[1] % 4)
-            while key in seen:
-                key = (key[0], key[1] + 1)
+            while key in seen:  # next free index, wrapping within unsignedInt
+                key = (key[0], (key[1] + 1) % 2**32)
             seen.add(key)
             c.set("index", str(key[1]))
 
