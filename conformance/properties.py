@@ -235,6 +235,8 @@ def _outside_parser_subset(root: etree._Element) -> str | None:
         return "clock timezone (TZ in the environment)"
     if root.find("devices/video") is not None and root.find("devices/graphics") is None:
         return "video without graphics (-vga is read back only with a display)"
+    if root.find("devices/video/model[@type='xen']") is not None:
+        return "xen video (the Xen framebuffer takes no -vga; it reads back as the default card)"
     if root.find("devices/disk/shareable") is not None:
         return "shareable disk (cache=off reads back as a cache mode)"
     for n in root.iterfind("devices/interface"):
