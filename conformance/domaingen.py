@@ -112,7 +112,7 @@ def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
 
 
 #: optional elements that mostly make QEMU refuse the domain: seen, but rarely
-_P_ELEMENT = {"cpu": 0.15, "memoryBacking": 0.15, "hap": 0.0, "seclabel": 0.3}
+_P_ELEMENT = {"cpu": 0.15, "memoryBacking": 0.15, "seclabel": 0.3}
 
 
 #: guest weights for ``generate``: mostly i686 guests, which libvirt's test driver
@@ -155,8 +155,6 @@ class Refiner:
         self.used_slots: set[int] = set()
 
     def run(self) -> None:
-        for hap in self.root.findall("features/hap"):
-            hap.getparent().remove(hap)  # the engine's libvirt 0.8.3 parser has no <hap/>
         for model in self.root.findall("cpu/model"):
             if not (model.text or "").strip():  # an empty model is no model: give it a name
                 model.text = "core2duo"
@@ -349,8 +347,6 @@ class Refiner:
             t = n.find("target")
             if t is not None and t.get("dev", "").startswith("vnet"):
                 n.remove(t)
-            for vp in n.findall("virtualport"):  # not in the engine's 0.8.3 model
-                n.remove(vp)
             src = n.find("source")
             if n.get("type") in ("mcast", "server", "client") and src is not None:
                 src.set("port", str(self.ch.integer(1024, 32767)))

@@ -52,7 +52,8 @@ def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
     if dom.vcpu.cpuset is not None and len(dom.vcpu.cpuset) == CPUMASK_LEN:
         dom.vcpu.cpuset = None
     _os_defaults(dom, caps)
-    if dom.features is not None and not (dom.features.acpi or dom.features.apic or dom.features.pae):
+    if dom.features is not None and not any(
+            (dom.features.acpi, dom.features.apic, dom.features.pae)):
         dom.features = None
     _clock_defaults(dom)
     if dom.cpu is not None:

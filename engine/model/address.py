@@ -20,6 +20,10 @@ class Address(Element):
     def variant_for(cls, elem: etree._Element) -> type[Element]:
         return _VARIANTS.get(elem.get("type") or "", cls)
 
+    @classmethod
+    def variants(cls) -> tuple[type[Element], ...]:
+        return tuple(_VARIANTS.values()) if cls is Address else (cls,)
+
     def parsed(self) -> None:
         if type(self) is Address:
             raise self.error(f"unknown address type '{self.type}'")
@@ -76,6 +80,10 @@ class HostPciAddress(Element):
         if elem.get("device") is not None and elem.get("slot") is None:
             return HostUsbAddress
         return HostPciAddress
+
+    @classmethod
+    def variants(cls) -> tuple[type[Element], ...]:
+        return (HostPciAddress, HostUsbAddress)
 
 
 class HostUsbAddress(Element):

@@ -7,6 +7,8 @@ declarations. virt-manager's XMLProperty idea, without XPath.
 """
 from __future__ import annotations
 
+import re
+import uuid as _uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar, TypeVar
 
@@ -104,6 +106,19 @@ class YesNo(Conv):
 
     def format(self, value: bool) -> str:
         return "yes" if value else "no"
+
+
+class Uuid(Conv):
+    """virUUIDParse: 32 hex digits, dashes and spaces between pairs ignored."""
+
+    name = "uuid"
+
+    def parse(self, text: str) -> str:
+        s = text.strip()
+        hexes = s.replace("-", "").replace(" ", "")
+        if len(hexes) != 32 or not re.fullmatch(r"[0-9a-fA-F]{32}", hexes) or s.startswith("-"):
+            raise ValueError(f"malformed uuid '{text}'")
+        return str(_uuid.UUID(hexes))
 
 
 STR = _Str()
@@ -281,6 +296,29 @@ class Element:
     def variant_for(cls, elem: etree._Element) -> type[Element]:
         """Which concrete class models ``elem``; unions (addresses) override this."""
         return cls
+
+    @classmethod
+    def variants(cls) -> tuple[type[Element], ...]:
+        """Every class ``variant_for`` may pick (unions override this with it)."""
+        return (cls,)
+
+    @classmethod
+    def xml_paths(cls, prefix: str) -> set[str]:
+        """The element/attribute paths this class declares below ``prefix``
+        (``/domain/devices/disk/@type`` style), the model's own view of the schema."""
+        out: set[str] = set()
+        for variant in cls.variants():
+            for f in variant.fields:
+                if f.kind == "attr":
+                    out.add(f"{prefix}/@{f.xml}")
+                elif f.kind in ("textchild", "flag"):
+                    out.add(f"{prefix}/{f.xml}")
+                elif f.kind == "attrchild":
+                    out |= {f"{prefix}/{f.xml}", f"{prefix}/{f.xml}/@{f.attr}"}  # type: ignore[attr-defined]
+                elif f.kind in ("child", "children"):
+                    out.add(f"{prefix}/{f.xml}")
+                    out |= f.cls.xml_paths(f"{prefix}/{f.xml}")  # type: ignore[attr-defined]
+        return out
 
     @classmethod
     def parse(cls: type[T], elem: etree._Element, doc: Any = None) -> T:

@@ -181,6 +181,8 @@ class Hostdev(Element):
 
 class FsSource(Element):
     dir = Attr("dir")
+    dev = Attr("dev")
+    file = Attr("file")
     name = Attr("name")
 
 
@@ -193,3 +195,4 @@ class Filesystem(Element):
     source = Child("source", FsSource)
     target = Child("target", FsTarget)
     readonly = Flag("readonly")
+    address = Child("address", Address)

@@ -4,10 +4,22 @@ Field order is libvirt 0.8.3's virDomainDefFormat order.
 """
 from __future__ import annotations
 
-import re
-import uuid as _uuid
-
-from .base import LONG, UINT, Attr, Child, Children, Conv, Element, Enum, Flag, Text, TextChild, YesNo, _Int
+from .base import (
+    LONG,
+    UINT,
+    Attr,
+    Child,
+    Children,
+    Conv,
+    Element,
+    Enum,
+    Flag,
+    Text,
+    TextChild,
+    Uuid,
+    YesNo,
+    _Int,
+)
 from .chardev import CharDev
 from .controller import Controller
 from .devices_misc import Filesystem, Graphics, Hostdev, Input, MemBalloon, Sound, Video, Watchdog
@@ -21,19 +33,6 @@ BOOT_DEVS = ("fd", "cdrom", "hd", "network")
 CLOCK_OFFSETS = ("utc", "localtime", "variable", "timezone")
 CPUMASK_LEN = 1024
 ULONG = _Int(10, 0, 2**64 - 1)
-
-
-class Uuid(Conv):
-    """virUUIDParse: 32 hex digits, dashes and spaces between pairs ignored."""
-
-    name = "uuid"
-
-    def parse(self, text: str) -> str:
-        s = text.strip()
-        hexes = s.replace("-", "").replace(" ", "")
-        if len(hexes) != 32 or not re.fullmatch(r"[0-9a-fA-F]{32}", hexes) or s.startswith("-"):
-            raise ValueError(f"malformed uuid '{text}'")
-        return str(_uuid.UUID(hexes))
 
 
 class CpuSet(Conv):

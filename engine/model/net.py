@@ -5,7 +5,7 @@ import hashlib
 import re
 
 from .address import PORT, Address
-from .base import Attr, AttrChild, Child, Children, Conv, Element, Enum
+from .base import Attr, AttrChild, Child, Children, Conv, Element, Enum, Uuid, _Int
 
 NET_TYPES = ("user", "ethernet", "server", "client", "mcast", "network", "bridge",
              "internal", "direct")
@@ -46,6 +46,21 @@ class NetSource(Element):
     name = Attr("name")
 
 
+class VirtualPortParameters(Element):
+    managerid = Attr("managerid", _Int(10, 0, 255))
+    typeid = Attr("typeid", _Int(10, 0, 0xFFFFFF))
+    typeidversion = Attr("typeidversion", _Int(10, 0, 255))
+    instanceid = Attr("instanceid", Uuid())
+    profileid = Attr("profileid")
+
+
+class VirtualPort(Element):
+    """802.1Qbg/802.1Qbh port profile of a direct (macvtap) interface."""
+
+    type = Attr("type", Enum("802.1Qbg", "802.1Qbh"))
+    parameters = Child("parameters", VirtualPortParameters)
+
+
 class FilterParameter(Element):
     name = Attr("name")
     value = Attr("value")
@@ -60,6 +75,7 @@ class Interface(Element):
     type = Attr("type", Enum(*NET_TYPES))
     mac = AttrChild("mac", "address", MAC)
     source = Child("source", NetSource)
+    virtualport = Child("virtualport", VirtualPort)
     ip = AttrChild("ip", "address")
     script = AttrChild("script", "path")
     target = AttrChild("target", "dev")
@@ -105,6 +121,29 @@ class Interface(Element):
                 raise self.error("no <source> 'dev' attribute specified with <interface type='direct'/>")
             keep = {"dev": src.dev, "mode": src.mode or "vepa"}
         self.source = NetSource(**keep) if keep else None
+        if t != "direct":
+            self.virtualport = None
+        elif self.virtualport is not None:
+            self._virtualport_defaults(seed)
         if t not in ("ethernet", "bridge"):
             self.ip = None
             self.script = None
+
+    def _virtualport_defaults(self, seed: str) -> None:
+        """virVirtualPortProfileParamsParseXML: 802.1Qbg needs its ids and gets an
+        instance id (libvirt draws one at random; ours derives from the seed)."""
+        vp = self.virtualport
+        p = vp.parameters
+        if p is None:
+            raise vp.error("missing <parameters> for the virtual port")
+        if vp.type == "802.1Qbg":
+            if p.managerid is None or p.typeid is None or p.typeidversion is None:
+                raise vp.error("a managerid, typeid and typeidversion are needed for 802.1Qbg")
+            if p.instanceid is None:
+                import uuid as _uuid
+                p.instanceid = str(_uuid.uuid5(_uuid.NAMESPACE_OID, seed))
+            p.profileid = None
+        else:
+            if not p.profileid:
+                raise vp.error("a profileid is needed for 802.1Qbh")
+            p.managerid = p.typeid = p.typeidversion = p.instanceid = None

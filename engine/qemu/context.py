@@ -1,12 +1,21 @@
 """State of one command-line build: inputs (domain, flags, host) and the output so far."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Refused
 from ..model.domain import Domain
 from .escape import _UNSAFE, check_value
+
+_SAFE_WORD = re.compile(r"[A-Za-z0-9_@%+=:,./-]+\Z")
+
+
+def _quote(word: str) -> str:
+    if _SAFE_WORD.match(word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
 
 
 @dataclass
@@ -17,7 +26,10 @@ class CommandLine:
     argv: list[str] = field(default_factory=list)
 
     def render(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.env] + self.argv
+        """One line, words joined by spaces as libvirt's tests print them; a word a
+        shell would split or expand is single-quoted (no reference case has one), so
+        the line reads back unambiguously and can be pasted into a shell."""
+        parts = [f"{k}={_quote(v)}" for k, v in self.env] + [_quote(a) for a in self.argv]
         return " ".join(parts) + "\n"
 
     def to_json(self) -> dict[str, list[str]]:
