@@ -155,6 +155,9 @@ class Refiner:
         self.used_slots: set[int] = set()
 
     def run(self) -> None:
+        for label in self.root.findall("seclabel[@type='static']/label"):
+            if not label.text:  # a static label must name one (libvirt refuses an empty one)
+                label.text = "system_u:system_r:svirt_t:s0:c12,c34"
         for model in self.root.findall("cpu/model"):
             if not (model.text or "").strip():  # an empty model is no model: give it a name
                 model.text = "core2duo"
