@@ -199,12 +199,8 @@ def _chardev_defaults(dom: Domain) -> None:
                 devs.serials = [console]
             console = None
     if console is None and devs.serials:
-        console = devs.serials[0].copy()
-        console.target = console.target.copy()
-        console.target.port = 0
-    if console is not None and console.type == "pty" and console.path:
-        console.tty = console.path
-    devs.consoles = [console] if console is not None else []
+        console = devs.serials[0]
+    devs.consoles = [console.as_console()] if console is not None else []
     for i, ch in enumerate(devs.channels):
         ch.normalise()
         ch.apply_target("channel", i)

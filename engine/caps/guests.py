@@ -125,15 +125,6 @@ class Capabilities:
                 return _canonical_in(g.machines, machine) or machine
         return machine
 
-    def machine_names(self, os_type: str, arch: str, virt_type: str | None = None) -> list[str]:
-        """Machine names usable for a guest (the domain's list if it has one)."""
-        for g in self.guests:
-            if g.os_type == os_type and g.arch == arch:
-                dom = g.domains.get(virt_type) if virt_type else None
-                src = dom.machines if dom is not None and dom.machines else g.machines
-                return [m.name for m in src]
-        return []
-
     def emulators(self) -> list[str]:
         """Every emulator path named, in document order, without repeats."""
         seen: dict[str, None] = {}

@@ -130,9 +130,3 @@ def get_profile(name: str, capabilities: str | None = None) -> Profile:
     except KeyError:
         raise UsageError(f"unknown profile '{name}' (known: {', '.join(profile_names())})") from None
     return profile.with_capabilities(capabilities) if capabilities else profile
-
-
-def load_capabilities(path: str) -> Capabilities:
-    """Guest capabilities from a file (for ``--capabilities FILE``)."""
-    from .guests import read_capabilities
-    return read_capabilities(path)

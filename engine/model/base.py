@@ -448,12 +448,6 @@ class Element:
                 for item in getattr(self, f.name):
                     yield from item.walk()
 
-    def shallow_copy(self: T) -> T:
-        """A new element sharing every value (nested elements included)."""
-        new = self.__class__.__new__(self.__class__)
-        new.__dict__.update(self.__dict__)
-        return new
-
     def copy(self: T) -> T:
         """A deep copy of the element tree (values themselves are immutable)."""
         new = self.__class__.__new__(self.__class__)
@@ -497,7 +491,3 @@ def _child_error(obj: Element, doc: Any, child: etree._Element, message: str) ->
         path, line, col = locate_source(obj._src)
         err.located(path, line, col)
     return err
-
-
-def fields_of(cls: type[Element], kind: str | None = None) -> list[Field]:
-    return [f for f in cls.fields if kind is None or f.kind == kind]

@@ -47,10 +47,13 @@ class CharDev(Element):
         s = self.source()
         return s.path if s else None
 
-    @property
-    def listen(self) -> bool:
-        s = self.source()
-        return bool(s and s.mode == "bind")
+    def as_console(self) -> CharDev:
+        """libvirt's <console>: this device (the first serial port, or a PV console) at
+        port 0, with the legacy tty attribute when it is a pty with a known path."""
+        console = self.copy()
+        console.target.port = 0
+        console.tty = console.path if console.type == "pty" and console.path else None
+        return console
 
     def normalise(self) -> None:
         """virDomainChrDefParseXML's rules: required parts and canonical sources."""

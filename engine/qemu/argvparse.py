@@ -809,10 +809,7 @@ def _assemble(st: _State, caps: GuestCaps) -> Domain:
     devs.controllers = st.controllers
     if st.serials:
         # libvirt echoes the first serial port as the (legacy) console
-        console = st.serials[0].copy()
-        console.target = console.target.copy()
-        console.target.port = 0
-        devs.consoles = [console]
+        devs.consoles = [st.serials[0].as_console()]
     graphics = st.graphics
     if st.sdl and (st.nographic or graphics):
         raise _located(ConfigError("-sdl together with -nographic or -vnc: one display only"), st.path,

@@ -74,7 +74,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
         _hugepages(b)
     b.arg("-smp", _smp(b))
     if b.has("name"):
-        b.arg("-name", _escaped(dom.name, "domain name"))
+        b.arg("-name", opt(dom.name, "domain name"))
     if b.has("uuid"):
         b.arg("-uuid", dom.uuid)
     if dom.type == "xen" or dom.os_type in ("xen", "linux"):
@@ -117,10 +117,6 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
         raise b.refuse("filesystem passthrough is not supported by this QEMU driver", dom.devices.filesystems[0])
     b.check()
     return b.out
-
-
-def _escaped(value: str, what: str) -> str:
-    return opt(value, what)
 
 
 @lru_cache(maxsize=1)
