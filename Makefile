@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m virtconform.conformance.demo corpus
+	$(BIN)/python -m virtconform.conformance.cli.demo corpus
 
 test: $(STAMP)
 	$(BIN)/ruff check .

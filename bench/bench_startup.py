@@ -106,8 +106,8 @@ def importtime(cmd: list[str], top: int) -> None:
     print(f"  rnc2rng imported: {'YES (' + ', '.join(rnc[:5]) + ')' if rnc else 'no'}")
     watch = ["hypothesis", "json", "xml.dom", "email", "http", "urllib", "ssl", "asyncio",
              "unittest", "typing_extensions", "importlib.metadata", "rnc2rng",
-             "virtconform.conformance.walker", "virtconform.conformance.rng",
-             "virtconform.conformance.regexgen", "virtconform.engine.qemu.argvparse"]
+             "virtconform.conformance.grammar.walker", "virtconform.conformance.grammar.rng",
+             "virtconform.conformance.grammar.regexgen", "virtconform.engine.qemu.argvparse"]
     present = [w for w in watch if w in names]
     print(f"  watch list present (likely not needed for argv): {', '.join(present) or 'none'}")
 

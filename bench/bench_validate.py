@@ -8,7 +8,6 @@ xmllint. Prints wall times and the ratio; no assertions.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import subprocess
@@ -17,8 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from virtconform.conformance.suites.shared import shared_dir
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VIRTCONFORM_SHARED") or REPO.parent / "shared")
+SHARED = shared_dir() or REPO.parent / "shared"  # one lookup, shared with tests and demo
 XMLLINT = "/usr/bin/xmllint"
 
 

@@ -14,7 +14,6 @@ Nothing is read from or written into the repository besides reading seeds.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -25,8 +24,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from virtconform.conformance.suites.shared import shared_dir
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VIRTCONFORM_SHARED") or REPO.parent / "shared")
+SHARED = shared_dir() or REPO.parent / "shared"  # one lookup, shared with tests and demo
 REFERENCE_DATA = SHARED / "libvirt-0.8.3" / "data"
 VENV_BIN = REPO / ".venv" / "bin"
 

@@ -6,17 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_dir() -> Path:
-    env = os.environ.get("VIRTCONFORM_SHARED")
-    return Path(env) if env else REPO.parent / "shared"
-
-
-def reference_suite() -> Path | None:
-    suite = shared_dir() / "libvirt-0.8.3"
-    return suite if (suite / "manifest.json").is_file() else None
+from virtconform.conformance.suites.shared import reference_suite, shared_dir  # noqa: F401
 
 
 @pytest.fixture

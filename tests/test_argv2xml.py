@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import reference_suite
+from virtconform.conformance.suites.shared import blank
 from virtconform.engine.caps.profiles import get_profile
 from virtconform.engine.errors import ConfigError, DocumentError, VirtconformError
 from virtconform.engine.qemu.argvparse import parse_argv_text
@@ -23,15 +24,6 @@ ENV = "LC_ALL=C PATH=/bin HOME=/home/test USER=test LOGNAME=test"
 BASE = (f"{ENV} /usr/bin/qemu -S -M pc -m 214 -smp 1 -nographic -monitor "
         "unix:/tmp/test-monitor,server,nowait -no-acpi -boot c -hda /dev/HostVG/QEMUGuest1 "
         "-net none -serial none -parallel none -usb")
-
-# the README's blanking rule for argv2xml (lines holding values libvirt makes up)
-_BLANK = [r"<name>[A-Za-z0-9]+</name>", r"<uuid>([A-Za-z0-9]|-)+</uuid>", r"<memory>[0-9]+</memory>",
-          r"<currentMemory>[0-9]+</currentMemory>", r"<readonly/>", r"<sharable/>"]
-
-
-def blank(text: str) -> str:
-    return "\n".join("" if any(re.search(p, line) for p in _BLANK) else line
-                     for line in text.split("\n"))
 
 
 def xml_of(args: str) -> str:
@@ -45,20 +37,12 @@ def _cases() -> list[str]:
     return sorted({c["name"] for c in json.loads((suite / "manifest.json").read_text())["argv2xml"]})
 
 
-# The one public case the blanking rule cannot match: its .xml has no <readonly/>
-# for a media=cdrom drive while disk-virtio's identical -drive expects one (libvirt's
-# own test deletes blanked lines; the reference checker keeps them empty).
-_DATA_QUIRK = {"disk-drive-boot-disk"}
-
-
 @pytest.mark.parametrize("name", _cases() or [pytest.param("none", marks=pytest.mark.skip("no ../shared"))])
 def test_reference_case(name: str) -> None:
     suite = reference_suite()
     assert suite is not None
     got = xml_of((suite / "data" / f"{name}.args").read_text())
     want = (suite / "data" / f"{name}.xml").read_text()
-    if name in _DATA_QUIRK:
-        got = "\n".join(line for line in got.split("\n") if "<readonly/>" not in line)
     assert blank(got) == blank(want)
 
 

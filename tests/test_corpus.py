@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from virtconform.conformance.suite import Runner, load_cases
+from virtconform.conformance.suites.runner import Runner, load_cases
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 CASES = load_cases(CORPUS, ["xml2xml", "xml2argv"])

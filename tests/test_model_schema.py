@@ -2,7 +2,7 @@
 the schema allows has a declared model field, so nothing valid is rejected or dropped."""
 from __future__ import annotations
 
-from virtconform.conformance import coverage, rng
+from virtconform.conformance.grammar import coverage, rng
 from virtconform.engine.model.domain import Domain
 
 # One model class serves serial, parallel, console and channel; the schema allows

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from virtconform.conformance.properties import PROPERTIES, Property, Skip, qemu_options
-from virtconform.conformance.strategies import domains
+from virtconform.conformance.campaign.properties import PROPERTIES, Property, Skip, qemu_options
+from virtconform.conformance.generators.strategies import domains
 
 RELAXED = settings(suppress_health_check=list(HealthCheck))
 
@@ -44,7 +44,7 @@ def test_doubled_commas_stay_in_one_option(value: str) -> None:
 
 
 def test_injection_property_catches_a_split_value() -> None:
-    from virtconform.conformance import properties as P
+    from virtconform.conformance.campaign import properties as P
     xml = "<domain type='qemu'><name>evil,if=ide</name></domain>"
     argv = ["-name", "evil,if=ide"]
     parts = dict(P._option_values(argv))["-name"]
@@ -54,7 +54,7 @@ def test_injection_property_catches_a_split_value() -> None:
 
 
 def test_fuzz_command_json(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
-    from virtconform.conformance.cli import main
+    from virtconform.conformance.cli.main import main
     rc = main(["fuzz", "--seconds", "3", "--seed", "5", "--json", "--out", str(tmp_path)])
     report = json.loads(capsys.readouterr().out)
     assert set(report) >= {"examples", "failures", "properties", "per_property", "seconds"}
@@ -64,5 +64,5 @@ def test_fuzz_command_json(capsys: pytest.CaptureFixture[str], tmp_path) -> None
 
 
 def test_fuzz_rejects_unknown_property() -> None:
-    from virtconform.conformance.cli import main
+    from virtconform.conformance.cli.main import main
     assert main(["fuzz", "--seconds", "0", "--property", "nope"]) == 2

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import reference_suite
-from virtconform.conformance.suite import Runner, load_cases
+from virtconform.conformance.suites.runner import Runner, load_cases
 
 SUITE = reference_suite()
 CASES = load_cases(SUITE, ["xml2xml", "xml2argv", "help"]) if SUITE else []

@@ -13,7 +13,7 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 def test_shipped_rng_is_fresh() -> None:
     allow_rnc2rng()
     pytest.importorskip("rnc2rng")
-    from virtconform.conformance.commands.schema import compiled
+    from virtconform.conformance.cli.schema import compiled
     fresh = compiled(SCHEMAS)
     assert {p.name for p in fresh} == {"domain.rng", "basictypes.rng", "storageencryption.rng"}
     for path, text in fresh.items():
@@ -33,7 +33,7 @@ def test_schema_check_reports_stale(tmp_path: Path) -> None:
     pytest.importorskip("rnc2rng")
     import argparse
 
-    from virtconform.conformance.commands import schema as cmd
+    from virtconform.conformance.cli import schema as cmd
     for src in SCHEMAS.glob("*.rnc"):
         (tmp_path / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
     args = argparse.Namespace(action="check", dir=str(tmp_path))

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
-from virtconform.conformance import coverage, domaingen, mutate, regexgen, rng
-from virtconform.conformance.strategies import domains, invalid_documents, valid_documents
-from virtconform.conformance.walker import RandomChooser, Walker
+from virtconform.conformance.generators import domaingen, mutate
+from virtconform.conformance.generators.strategies import domains, invalid_documents, valid_documents
+from virtconform.conformance.grammar import coverage, regexgen, rng
+from virtconform.conformance.grammar.walker import RandomChooser, Walker
 from virtconform.engine import schema, xmlio
 
 RELAXED = settings(suppress_health_check=list(HealthCheck))
@@ -146,7 +147,7 @@ def test_refinements_keep_addresses_consistent() -> None:
 
 
 def test_generate_command_is_deterministic_and_valid(tmp_path: Path) -> None:
-    from virtconform.conformance.cli import main
+    from virtconform.conformance.cli.main import main
     for d in ("a", "b"):
         assert main(["generate", "--count", "25", "--seed", "7", "--out", str(tmp_path / d)]) == 0
     files = sorted((tmp_path / "a").glob("*.xml"))
@@ -163,7 +164,7 @@ def test_generate_command_is_deterministic_and_valid(tmp_path: Path) -> None:
 def test_generate_coverage_json(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from virtconform.conformance.cli import main
+    from virtconform.conformance.cli.main import main
     assert main(["generate", "--count", "40", "--seed", "3", "--coverage", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["documents"] == 40 and 50 < report["percent"] <= 100

@@ -7,7 +7,7 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.conformance.gate import gate
+    from virtconform.conformance.gatekeeping.gate import gate
     from virtconform.engine.caps.flags import NAMED_SETS, resolve
     from virtconform.engine.caps.profiles import get_profile
     from virtconform.engine.loader import load_domain

@@ -24,10 +24,11 @@ def _unique_name(root: object, seed: int, k: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.conformance import coverage, mutate
-    from virtconform.conformance.domaingen import PORTABLE_WEIGHTS, generate_domain, to_text
-    from virtconform.conformance.rng import shipped
-    from virtconform.conformance.walker import RandomChooser
+    from virtconform.conformance.generators import mutate
+    from virtconform.conformance.generators.domaingen import PORTABLE_WEIGHTS, generate_domain, to_text
+    from virtconform.conformance.grammar import coverage
+    from virtconform.conformance.grammar.rng import shipped
+    from virtconform.conformance.grammar.walker import RandomChooser
     from virtconform.engine.errors import UsageError
 
     if args.count < 0:

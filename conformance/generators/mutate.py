@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from .walker import Chooser
+from ..grammar.walker import Chooser
 
 Mutation = Callable[[etree._Element], None]
 

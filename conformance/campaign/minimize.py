@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from .domaingen import to_text
+from ..generators.domaingen import to_text
 
 
 def signature(error: BaseException | str) -> str:

@@ -4,7 +4,7 @@ The grammar walker (walker.py) makes every decision through a chooser; here the
 chooser draws from Hypothesis, so failing examples shrink toward small
 documents: optional items absent, repeats at their minimum, first alternatives.
 
-    from virtconform.conformance.strategies import domains
+    from virtconform.conformance.generators.strategies import domains
     @given(domains())
     def test_mine(xml: str) -> None: ...
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 from hypothesis import strategies as st
 from lxml import etree
 
+from ..grammar.rng import Grammar, load, shipped
+from ..grammar.walker import Walker
 from . import mutate
 from .domaingen import generate_domain, to_text
-from .rng import Grammar, load, shipped
-from .walker import Walker
 
 _INTEGERS: dict[tuple[int, int], st.SearchStrategy[int]] = {}
 _PERCENT = st.integers(0, 99)

@@ -13,7 +13,6 @@ not already in libvirt's canonical form. Everything runs in-process through the 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +20,9 @@ from typing import Any
 
 from virtconform.engine.errors import VirtconformError
 
-BLANK = [r"<name>[A-Za-z0-9]+</name>", r"<uuid>([A-Za-z0-9]|-)+</uuid>", r"<memory>[0-9]+</memory>",
-         r"<currentMemory>[0-9]+</currentMemory>", r"<readonly/>", r"<sharable/>"]
+from .shared import blank
+
 SECTIONS = ("xml2argv", "xml2xml", "argv2xml", "help")
-
-
-def blank(text: str) -> str:
-    """The reference README's comparison rule for argv2xml output."""
-    return "\n".join("" if any(re.search(p, line) for p in BLANK) else line
-                     for line in text.split("\n"))
 
 
 @dataclass

@@ -29,9 +29,9 @@ def _campaign(job: int, seconds: float, seed: int, names: list[str], database: s
     from hypothesis.database import DirectoryBasedExampleDatabase
     from hypothesis.errors import Unsatisfiable
 
-    from virtconform.conformance.minimize import minimize, signature
-    from virtconform.conformance.properties import PROPERTIES, Skip
-    from virtconform.conformance.strategies import domains
+    from virtconform.conformance.campaign.minimize import minimize, signature
+    from virtconform.conformance.campaign.properties import PROPERTIES, Skip
+    from virtconform.conformance.generators.strategies import domains
 
     db = DirectoryBasedExampleDatabase(database) if database else None
     stats = {n: {"examples": 0, "skipped": 0, "failures": 0} for n in names}
@@ -114,7 +114,7 @@ def _write_reproducer(out: Path, job: int, n: int, name: str, error: str, xml: s
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.conformance.properties import PROPERTIES
+    from virtconform.conformance.campaign.properties import PROPERTIES
     from virtconform.engine.errors import UsageError
 
     names = list(PROPERTIES)

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from virtconform.engine.errors import VirtconformError
     try:
-        mod = importlib.import_module(f"virtconform.conformance.commands.{args.module}")
+        mod = importlib.import_module(f"virtconform.conformance.cli.{args.module}")
         return int(mod.run(args) or 0)
     except VirtconformError as e:
         print(e.format(), file=sys.stderr)
@@ -128,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as e:  # a bug: still one line, never a traceback
+    except Exception as e:  # a bug: still one line, never a traceback; exit 3 tells CI it is ours
         print(f"virtconform: internal error: {type(e).__name__}: {' '.join(str(e).split())}",
               file=sys.stderr)
-        return 1
+        return 3
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import argparse
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from virtconform.conformance.suite import Runner, iter_report_lines, load_cases
+    from virtconform.conformance.suites.runner import Runner, iter_report_lines, load_cases
     from virtconform.engine.errors import InputError
 
     if not (Path(args.suite) / "manifest.json").is_file():

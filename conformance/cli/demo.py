@@ -10,7 +10,6 @@ judge it; one of its argv2xml cases contradicts another, see the README).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -48,7 +47,7 @@ def _validate(corpus: Path) -> tuple[int, int, list[str]]:
 
 def main(argv: list[str]) -> int:
     corpus = Path(argv[0] if argv else "corpus")
-    from virtconform.conformance.suite import Runner, iter_report_lines, load_cases
+    from virtconform.conformance.suites.runner import Runner, iter_report_lines, load_cases
 
     t0 = time.perf_counter()
     ok, total, bad = _validate(corpus)
@@ -60,9 +59,9 @@ def main(argv: list[str]) -> int:
     lines = list(iter_report_lines(report, verbose=True))
     print("\n".join(lines))
     failures = len(bad) + len(report.failures)
-    env = os.environ.get("VIRTCONFORM_SHARED")
-    shared = (Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared") / "libvirt-0.8.3"
-    if (shared / "manifest.json").is_file():
+    from virtconform.conformance.suites.shared import reference_suite
+    shared = reference_suite()
+    if shared is not None:
         ref = runner.run(load_cases(shared))
         for line in iter_report_lines(ref, verbose=False):
             print(f"reference {line}")

@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import regexgen
-from .rng import Grammar, shipped
-from .walker import Chooser, RandomChooser, Walker
+from ..grammar import regexgen
+from ..grammar.rng import Grammar, shipped
+from ..grammar.walker import Chooser, RandomChooser, Walker
 
 _SANE_TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 _HOSTILE_TEXT = _SANE_TEXT + " ,=&<>'\":;/"

@@ -1,0 +1,1 @@
+"""Gatekeeping of configuration changes in CI: may a new document replace an old one."""
