@@ -31,7 +31,7 @@ def test_invalid_file_lines_and_status() -> None:
     assert r.returncode == 1 and r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines and all(LINE.match(x) for x in lines)
-    assert lines[0].startswith(f"{bad}:20:25: ")
+    assert lines[0].startswith(f"{bad}:19:25: ")
 
 
 def test_unreadable_wins_over_invalid(tmp_path: Path) -> None:

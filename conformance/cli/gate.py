@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
         from virtconform.engine.caps.qemuconf import read_qemu_conf
         conf = read_qemu_conf(args.qemu_conf)
     capsets = {spec: resolve(spec) for spec in args.caps} if args.caps else dict(NAMED_SETS)
-    new = load_domain(args.new, profile.capabilities)   # the change must be valid
+    new = load_domain(args.new, profile.capabilities, validate=True)   # the change must be valid
     old = load_domain(args.old, profile.capabilities)
     report = gate(old, new, capsets, profile=profile, conf=conf)
     failed = bool(report.regressions) or (bool(report.abi) and not args.allow_abi_change)

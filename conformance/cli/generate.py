@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     for k in range(args.count):
         ch = RandomChooser(_doc_seed(args.seed, k))
         root = generate_domain(ch, refine=not getattr(args, "raw", False),
-                               hostile=getattr(args, "hostile", False), guest_weights=PORTABLE_WEIGHTS)
+                               hostile=getattr(args, "hostile", False), guest_weights=PORTABLE_WEIGHTS,
+                               for_libvirt_schema=True)
         _unique_name(root, args.seed, k)
         header = ""
         if args.invalid:
