@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .address import USB_ID, Address, HostPciAddress, HostUsbAddress
+from .address import USB_ID, Address, HostPciAddress, HostUsbAddress, PciAddress
 from .base import INT, Attr, AttrChild, Child, CInt, Element, Enum, Flag, YesNo, YesOnly
 
 INPUT_TYPES = ("mouse", "tablet")
@@ -264,6 +264,8 @@ class Hostdev(Element):
         self.source = src
         a = next((c for c in elem if c.tag == "address"), None)
         self.address = Address.parse(a, doc) if a is not None else None
+        if self.type == "pci" and self.address is not None and not isinstance(self.address, PciAddress):
+            raise self.error("PCI host devices must use 'pci' address type")
         if self.mode != "subsystem":
             raise self.error("unexpected hostdev mode 1")
 

@@ -14,7 +14,6 @@ from .base import (
     CInt,
     Conv,
     Element,
-    Enum,
     Flag,
     Text,
     TextChild,
@@ -143,13 +142,13 @@ class Boot(Element):
 
 
 class Os(Element):
-    type = Child("type", OsType)
-    init = TextChild("init")
-    loader = TextChild("loader")
-    kernel = TextChild("kernel")
-    initrd = TextChild("initrd")
-    cmdline = TextChild("cmdline")
-    root = TextChild("root")
+    type = Child("type", OsType, read=False)
+    init = TextChild("init", read=False)
+    loader = TextChild("loader", read=False)
+    kernel = TextChild("kernel", read=False)
+    initrd = TextChild("initrd", read=False)
+    cmdline = TextChild("cmdline", read=False)
+    root = TextChild("root", read=False)
     boot = Children("boot", Boot, read=False)
 
     @property
@@ -274,159 +273,222 @@ class Timer(Element):
             catchup = Catchup()
             catchup._src = (self._src[0], c)
             for name in ("threshold", "slew", "limit"):
-                try:
-                    setattr(catchup, name, cvalues.xpath_ulong(c.get(name)))
+                try:  # string(./catchup/@name): the first such attribute of any <catchup>
+                    setattr(catchup, name, cvalues.xpath_ulong(str(elem.xpath(f"string(./catchup/@{name})"))))
                 except ValueError:
                     raise self.error(f"invalid catchup {name}") from None
             self.catchup = catchup
 
 
 class Clock(Element):
-    offset = Attr("offset", Enum(*CLOCK_OFFSETS, error="unknown clock offset '%s'"), "utc")
+    offset = Attr("offset", default="utc", read=False)
     adjustment = Attr("adjustment", read=False)
     timezone = Attr("timezone", read=False)
-    timers = Children("timer", Timer)
-
-    def parsed(self, elem: etree._Element) -> None:
-        if self.offset == "variable":
-            # virXPathLongLong on number(): an XPath number that is a whole long long
-            num = cvalues.xpath_number(elem.get("adjustment"))
-            fits = num == num and -(2.0**63) <= num < 2.0**63  # NaN and out-of-range casts fail
-            self.adjustment = int(num) if fits and int(num) == num else 0
-        elif self.offset == "timezone":
-            self.timezone = elem.get("timezone") or None
-            if self.timezone is None:
-                raise self.error("missing 'timezone' attribute for clock with offset='timezone'")
+    timers = Children("timer", Timer, read=False)
 
 
 class SecLabel(Element):
-    type = Attr("type")
-    model = Attr("model", raw=True)
-    label = TextChild("label", raw=True)
-
-    def parsed(self, elem: etree._Element) -> None:
-        """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is
-        generated at start-up, so only a static one keeps (and needs) its details."""
-        if not self.type:
-            raise self.error("XML description for missing security type is not well formed or invalid")
-        if self.type not in ("dynamic", "static"):
-            raise self.error("XML description for invalid security type is not well formed or invalid")
-        if self.type == "static":
-            if not self.model:
-                raise self.error("XML description for missing security model is not well formed or invalid")
-            if not self.label:
-                raise self.error("XML description for security label is missing is not well formed or invalid")
-        else:
-            self.model = self.label = None
+    type = Attr("type", read=False)
+    model = Attr("model", raw=True, read=False)
+    label = TextChild("label", read=False)
 
 
 class Devices(Element):
     always_open = True
-    emulator = TextChild("emulator")
-    disks = Children("disk", Disk)
-    controllers = Children("controller", Controller)
-    filesystems = Children("filesystem", Filesystem)
-    interfaces = Children("interface", Interface)
-    serials = Children("serial", CharDev)
-    parallels = Children("parallel", CharDev)
+    emulator = TextChild("emulator", read=False)
+    disks = Children("disk", Disk, read=False)
+    controllers = Children("controller", Controller, read=False)
+    filesystems = Children("filesystem", Filesystem, read=False)
+    interfaces = Children("interface", Interface, read=False)
+    serials = Children("serial", CharDev, read=False)
+    parallels = Children("parallel", CharDev, read=False)
     consoles = Children("console", CharDev, read=False)
-    channels = Children("channel", CharDev)
-    inputs = Children("input", Input)
-    graphics = Children("graphics", Graphics)
-    sounds = Children("sound", Sound)
-    videos = Children("video", Video)
-    hostdevs = Children("hostdev", Hostdev)
-    watchdog = Child("watchdog", Watchdog)
-    memballoon = Child("memballoon", MemBalloon)
+    channels = Children("channel", CharDev, read=False)
+    inputs = Children("input", Input, read=False)
+    graphics = Children("graphics", Graphics, read=False)
+    sounds = Children("sound", Sound, read=False)
+    videos = Children("video", Video, read=False)
+    hostdevs = Children("hostdev", Hostdev, read=False)
+    watchdog = Child("watchdog", Watchdog, read=False)
+    memballoon = Child("memballoon", MemBalloon, read=False)
 
-    def parsed(self, elem: etree._Element) -> None:
-        for tag, what in (("watchdog", "watchdog device"), ("memballoon", "memory balloon device")):
-            if sum(1 for c in elem if c.tag == tag) > 1:
-                raise self.error(f"only a single {what} is supported")
-        console = first_child(elem, "console")
-        self.consoles = [CharDev.parse(console, self._src[0])] if console is not None else []
+
+def _xstring(elem: etree._Element, expr: str) -> str | None:
+    """virXPathString: the XPath string, or None when it is empty."""
+    return str(elem.xpath(expr)) or None
 
 
 class Domain(Element):
-    type = Attr("type")
+    """Read with the XPath expressions of virDomainDefParseXML (through the same
+    libxml2): a repeated top-level element is looked at the way libvirt looks."""
+
+    type = Attr("type", read=False)
     id = Attr("id", read=False)
-    name = TextChild("name")
-    uuid = TextChild("uuid", Uuid())
-    description = TextChild("description")
+    name = TextChild("name", read=False)
+    uuid = TextChild("uuid", read=False)
+    description = TextChild("description", read=False)
     memory = TextChild("memory", read=False)
     current_memory = TextChild("currentMemory", read=False)
     memory_backing = Child("memoryBacking", MemoryBacking, read=False)
     vcpu = Child("vcpu", Vcpu, read=False)
-    bootloader = TextChild("bootloader")
-    bootloader_args = TextChild("bootloader_args", show=lambda d: d.bootloader is not None
+    bootloader = TextChild("bootloader", read=False)
+    bootloader_args = TextChild("bootloader_args", read=False, show=lambda d: d.bootloader is not None
                                 and d.bootloader_args is not None)
-    os = Child("os", Os)
+    os = Child("os", Os, read=False)
     features = Child("features", Features, read=False)
     cpu = Child("cpu", Cpu)
-    clock = Child("clock", Clock)
-    on_poweroff = TextChild("on_poweroff", default="destroy")
-    on_reboot = TextChild("on_reboot", default="restart")
-    on_crash = TextChild("on_crash", default="destroy")
-    devices = Child("devices", Devices)
-    seclabel = Child("seclabel", SecLabel, show=lambda d: d.seclabel is not None and d.seclabel.model is not None)
+    clock = Child("clock", Clock, read=False)
+    on_poweroff = TextChild("on_poweroff", default="destroy", read=False)
+    on_reboot = TextChild("on_reboot", default="restart", read=False)
+    on_crash = TextChild("on_crash", default="destroy", read=False)
+    devices = Child("devices", Devices, read=False)
+    seclabel = Child("seclabel", SecLabel, read=False,
+                     show=lambda d: d.seclabel is not None and d.seclabel.model is not None)
 
     def parsed(self, elem: etree._Element) -> None:
-        """The parts of virDomainDefParseXML that read numbers and lists: libvirt's
-        loose number reader (virXPathULong) and its tolerance of bad values."""
-        if self.type is None or self.type == "":
+        doc = self._src[0]
+
+        def xs(expr: str) -> str | None:
+            return _xstring(elem, expr)
+
+        def located(e: Element, node: etree._Element | None) -> Element:
+            e._src = (doc, node if node is not None else elem)
+            return e
+
+        self.type = xs("string(./@type)")
+        if self.type is None:
             raise self.error("missing domain type attribute")
         if self.type not in VIRT_TYPES:
             raise self.error(f"invalid domain type {self.type}")
+        self.name = xs("string(./name[1])")
         if self.name is None:
             raise self.error("missing domain name element")
-        try:
-            self.memory = cvalues.xpath_ulong(_text_of(elem, "memory"))
-        except ValueError:
-            self.memory = None
+        uuid = xs("string(./uuid[1])")
+        if uuid is not None:
+            try:
+                self.uuid = Uuid().parse(uuid)
+            except ValueError as e:
+                raise self.error(str(e)) from None
+        self.description = xs("string(./description[1])")
+        self.memory = _ulong(xs("string(./memory[1])"))
         if self.memory is None:
             raise self.error("missing memory element")
-        try:
-            self.current_memory = cvalues.xpath_ulong(_text_of(elem, "currentMemory"))
-        except ValueError:
-            self.current_memory = None
+        self.current_memory = _ulong(xs("string(./currentMemory[1])"))
         if self.current_memory is None:
             self.current_memory = self.memory
-        backing = first_child(elem, "memoryBacking")
-        if backing is not None and first_child(backing, "hugepages") is not None:
+        if elem.xpath("./memoryBacking/hugepages"):
             self.memory_backing = MemoryBacking(hugepages=True)
-        vcpu = first_child(elem, "vcpu")
-        self.vcpu = Vcpu(count=1)
-        if vcpu is not None:
-            self.vcpu._src = (self._src[0], vcpu)
-            try:
-                count = cvalues.xpath_ulong(string_value(vcpu))
-            except ValueError:
-                count = None
-            self.vcpu.count = 1 if count is None else count
-            cpuset = vcpu.get("cpuset")
-            if cpuset:
-                try:
-                    cpus = CpuSet().parse(cpuset)
-                except ValueError as e:
-                    raise self.vcpu.error(str(e)) from None
-                if not cpus:
-                    # libvirt cannot print an empty CPU mask and fails without a message
-                    raise self.vcpu.error(f"cpuset '{cpuset}' leaves no CPU")
-                self.vcpu.cpuset = None if len(cpus) == CPUMASK_LEN else cpus
-        feats = [c for f in elem if f.tag == "features" for c in f if isinstance(c.tag, str)]
+        self._vcpu(elem, xs)
+        feats = elem.xpath("./features/*")
         if feats:
             self.features = Features()
             for c in feats:
                 if c.tag not in FEATURES:
                     raise self.error(f"unexpected feature {c.tag}")
                 setattr(self.features, c.tag, True)
-        for f in ("on_poweroff", "on_reboot", "on_crash"):
-            v = getattr(self, f)
-            if v not in LIFECYCLE:
-                raise self.error(f"unknown lifecycle action {v}")
-        if self.os is not None:
-            self.os.boot = [Boot.parse(b, self._src[0]) for o in elem if o.tag == "os"
-                            for b in o if b.tag == "boot"]
+        for f, tag in (("on_reboot", "on_reboot"), ("on_poweroff", "on_poweroff"), ("on_crash", "on_crash")):
+            v = xs(f"string(./{tag}[1])")
+            if v is not None:
+                if v not in LIFECYCLE:
+                    raise self.error(f"unknown lifecycle action {v}")
+                setattr(self, f, v)
+        self.clock = self._clock(elem, xs)
+        self.bootloader = xs("string(./bootloader)")
+        self.bootloader_args = xs("string(./bootloader_args)")
+        nodes = elem.xpath("./os[1]")
+        os_ = self.os = located(Os(), nodes[0] if nodes else None)
+        name = xs("string(./os/type[1])")
+        if name is not None:
+            nodes = elem.xpath("./os/type[1]")
+            os_.type = located(OsType(name=name, arch=xs("string(./os/type[1]/@arch)"),
+                                      machine=xs("string(./os/type[1]/@machine)")), nodes[0] if nodes else None)
+        for f in ("init", "kernel", "initrd", "cmdline", "root", "loader"):
+            setattr(os_, f, xs(f"string(./os/{f}[1])"))
+        os_.boot = [Boot.parse(b, doc) for b in elem.xpath("./os/boot")]
+        self.devices = self._devices(elem, xs)
+        self.seclabel = self._seclabel(elem, xs)
+
+    def _vcpu(self, elem: etree._Element, xs) -> None:  # noqa: ANN001
+        nodes = elem.xpath("./vcpu[1]")
+        self.vcpu = Vcpu(count=1)
+        self.vcpu._src = (self._src[0], nodes[0] if nodes else elem)
+        count = _ulong(xs("string(./vcpu[1])"))
+        if count is not None:
+            self.vcpu.count = count
+        cpuset = xs("string(./vcpu[1]/@cpuset)")
+        if cpuset is not None:
+            try:
+                cpus = CpuSet().parse(cpuset)
+            except ValueError as e:
+                raise self.vcpu.error(str(e)) from None
+            if not cpus:
+                # libvirt cannot print an empty CPU mask and fails without a message
+                raise self.vcpu.error(f"cpuset '{cpuset}' leaves no CPU")
+            self.vcpu.cpuset = None if len(cpus) == CPUMASK_LEN else cpus
+
+    def _clock(self, elem: etree._Element, xs) -> Clock:  # noqa: ANN001
+        nodes = elem.xpath("./clock[1]")
+        clock = Clock()
+        clock._src = (self._src[0], nodes[0] if nodes else elem)
+        offset = xs("string(./clock/@offset)")
+        if offset is not None:
+            if offset not in CLOCK_OFFSETS:
+                raise clock.error(f"unknown clock offset '{offset}'")
+            clock.offset = offset
+        if clock.offset == "variable":
+            # virXPathLongLong on number(): an XPath number that is a whole long long
+            num = float(elem.xpath("number(./clock/@adjustment)"))
+            fits = num == num and -(2.0**63) <= num < 2.0**63  # NaN and out-of-range casts fail
+            clock.adjustment = int(num) if fits and int(num) == num else 0
+        elif clock.offset == "timezone":
+            clock.timezone = xs("string(./clock/@timezone)")
+            if clock.timezone is None:
+                raise clock.error("missing 'timezone' attribute for clock with offset='timezone'")
+        clock.timers = [Timer.parse(t, self._src[0]) for t in elem.xpath("./clock/timer")]
+        return clock
+
+    def _devices(self, elem: etree._Element, xs) -> Devices:  # noqa: ANN001
+        doc = self._src[0]
+        nodes = elem.xpath("./devices[1]")
+        devs = Devices()
+        devs._src = (doc, nodes[0] if nodes else elem)
+        devs.emulator = xs("string(./devices/emulator[1])")
+        for f in devs.fields:
+            if f.kind == "children" and f.xml != "console":
+                setattr(devs, f.name, [f.cls.parse(e, doc) for e in elem.xpath(f"./devices/{f.xml}")])  # type: ignore[attr-defined]
+        console = elem.xpath("./devices/console[1]")
+        devs.consoles = [CharDev.parse(console[0], doc)] if console else []
+        for tag, what, cls in (("watchdog", "watchdog device", Watchdog),
+                               ("memballoon", "memory balloon device", MemBalloon)):
+            found = elem.xpath(f"./devices/{tag}")
+            if len(found) > 1:
+                raise devs.error(f"only a single {what} is supported")
+            if found:
+                setattr(devs, tag, cls.parse(found[0], doc))
+        return devs
+
+    def _seclabel(self, elem: etree._Element, xs) -> SecLabel | None:  # noqa: ANN001
+        """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is
+        generated at start-up, so only a static one keeps (and needs) its details."""
+        nodes = elem.xpath("./seclabel")
+        if not nodes:
+            return None
+        label = SecLabel()
+        label._src = (self._src[0], nodes[0])
+        label.type = xs("string(./seclabel/@type)")
+        if label.type is None:
+            raise label.error("XML description for missing security type is not well formed or invalid")
+        if label.type not in ("dynamic", "static"):
+            raise label.error("XML description for invalid security type is not well formed or invalid")
+        if label.type == "dynamic":
+            return None
+        label.model = xs("string(./seclabel/@model)")
+        if label.model is None:
+            raise label.error("XML description for missing security model is not well formed or invalid")
+        label.label = xs("string(./seclabel/label[1])")
+        if label.label is None:
+            raise label.error("XML description for security label is missing is not well formed or invalid")
+        return label
 
     def to_xml(self) -> str:
         return self.format("domain")
@@ -452,7 +514,10 @@ class Domain(Element):
         return bool(self.features and getattr(self.features, name))
 
 
-def _text_of(elem: etree._Element, tag: str) -> str | None:
-    c = first_child(elem, tag)
-    return string_value(c) if c is not None else None
+def _ulong(text: str | None) -> int | None:
+    """virXPathULong's success, or None for both of its failures."""
+    try:
+        return cvalues.xpath_ulong(text)
+    except ValueError:
+        return None
 
