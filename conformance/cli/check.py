@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     progress = _Progress(not args.no_progress and sys.stderr.isatty())
     try:
         outcome = run_check(config, args.paths, update=args.update, base=args.base,
-                            jobs=args.jobs, shard_spec=args.shard, progress=progress)
+                            jobs=args.jobs, shard_spec=args.shard, use_cache=not args.no_cache,
+                            progress=progress)
     finally:
         progress.close()
     if args.format == "text":

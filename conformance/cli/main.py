@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (default: all cores)")
     p.add_argument("--shard", metavar="K/N", help="check only the K-th of N slices (CI matrices)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build every document again instead of reusing results for unchanged bytes "
+                        "(kept in .virtconform_cache/)")
     p.set_defaults(module="check")
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
