@@ -176,3 +176,9 @@ def test_colour_only_when_asked(tmp_path: Path) -> None:
     assert "\x1b[31m" in reports.text(outcome, colour=True)
     assert "\x1b" not in reports.text(outcome, colour=False)
     assert reports.text(outcome, colour=False).startswith("a.xml:1:2: FAIL valid: bad")
+
+
+def test_nothing_to_check_is_not_a_pass(tmp_path: Path, capsys) -> None:
+    root = repo(tmp_path, [])
+    rc, out, err = check(root, capsys=capsys)
+    assert rc == 2 and "no document to check" in err

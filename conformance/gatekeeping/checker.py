@@ -252,6 +252,10 @@ def run_check(config: Config, paths: list[str], *, update: bool = False, base: s
               progress: Callable[[int, int], None] | None = None) -> Outcome:
     t0 = time.perf_counter()
     everything = discover(config, paths)
+    if not everything:  # "checked 0 documents" is no evidence of anything
+        where = " ".join(paths) if paths else f"include = {config.include}"
+        raise UsageError(f"no document to check ({where} matches no file)",
+                         path=str(config.path or config.root), line=0, column=0)
     docs = shard(everything, shard_spec)
     present = {rel for rel, _ in everything}
     whole = not paths      # the include globs name every document: others are gone
