@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="schema walk only, without the engine-aware refinements (for schema coverage)")
     p.add_argument("--hostile", action="store_true",
                    help="commas and XML specials in names (tests escaping; not for libvirt's test driver)")
+    p.add_argument("--schema", metavar="FILE.rng",
+                   help="walk this RELAX NG grammar instead (any language; implies --raw)")
     p.set_defaults(module="generate")
 
     p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")
