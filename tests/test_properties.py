@@ -76,12 +76,22 @@ _EVIL = """<domain type='qemu'>
 
 
 def _switch_off_comma_doubling(monkeypatch: pytest.MonkeyPatch) -> None:
-    from virtconform.engine.qemu import builder, chardev, disk, escape, graphics, net
+    import importlib
+    import pkgutil
+
+    import virtconform.engine.qemu as qemu
+    from virtconform.engine.qemu import escape
+    original = escape.opt
 
     def opt(value: str, what: str = "value") -> str:
         return escape.check_value(value, what)
-    for module in (builder, chardev, disk, graphics, net):
-        monkeypatch.setattr(module, "opt", opt)
+    patched = 0
+    for info in pkgutil.walk_packages(qemu.__path__, "virtconform.engine.qemu."):
+        module = importlib.import_module(info.name)
+        if getattr(module, "opt", None) is original:
+            monkeypatch.setattr(module, "opt", opt)
+            patched += 1
+    assert patched, "no module of the builder doubles commas through escape.opt any more"
     P.analysis.cache_clear()
 
 
