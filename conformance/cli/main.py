@@ -108,15 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="walk this RELAX NG grammar instead (any language; implies --raw)")
     p.set_defaults(module="generate")
 
-    p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")
-    p.add_argument("--seconds", type=float, default=60, help="time budget")
+    p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
+    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.add_argument("--out", metavar="DIR", help="where minimized failing inputs go")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--database", metavar="DIR", help="shared Hypothesis example database")
+    p.add_argument("--out", metavar="DIR",
+                   help="where minimized failing inputs go (default: a new temporary directory)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--database", metavar="DIR|redis://HOST:PORT/DB",
+                   help="example database shared with other campaigns: a directory, or a Redis server")
     p.add_argument("--property", action="append",
                    help="run only this property (repeatable; default: all)")
+    p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
+                   help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
+    p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="schema authoring: compile .rnc to .rng, check staleness")
