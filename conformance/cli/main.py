@@ -22,9 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="documents, directories (every *.xml below) or - for standard input")
+    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against "
+                                    "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="worker processes for many files (default: all cores)")
     p.set_defaults(module="validate")
 
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
