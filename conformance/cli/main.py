@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(kept in .virtconform_cache/)")
     p.set_defaults(module="check")
 
+    from . import crosscheck
+    crosscheck.add_parser(sub)
+
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
     p.add_argument("--section", action="append",
