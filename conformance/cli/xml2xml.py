@@ -1,18 +1,18 @@
-"""`virtconform xml2xml`: parse as an inactive definition, format libvirt 0.8.3 style.
-
-Like libvirt's parser, it reads what it knows and ignores the rest; ``--validate``
-checks the document against the schema first."""
+"""`virtconform xml2xml`: parse as an inactive definition, format libvirt 0.8.3 style."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 
 def run(args: argparse.Namespace) -> int:
+    from virtconform.conformance.cli.inputs import for_each
     from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.loader import load_domain
+    from virtconform.engine.loader import parse_domain
+    from virtconform.engine.xmlio import parse_bytes
 
-    profile = get_profile(args.profile)
-    dom = load_domain(args.file, profile.capabilities, validate=args.validate)
-    sys.stdout.write(dom.to_xml())
-    return 0
+    caps = get_profile(args.profile).capabilities
+
+    def convert(name: str, data: bytes) -> str:
+        return parse_domain(parse_bytes(data, name), caps, validate=args.validate).to_xml()
+
+    return for_each(args.files, "*.xml", convert)
