@@ -42,6 +42,9 @@ class P:
 
 QName = tuple[str, str]  # (namespace, local name)
 
+#: errors of a child that an attribute of its parent may explain (a bad value explains itself)
+_STRUCTURAL = ("element", "attribute", "missing-attribute", "missing-content")
+
 
 def contains(nc: t.NameClass, ns: str, local: str) -> bool:
     """Whether the name class matches the name."""
@@ -52,6 +55,15 @@ def contains(nc: t.NameClass, ns: str, local: str) -> bool:
     if isinstance(nc, t.NsName):
         return nc.ns == ns and (nc.except_ is None or not contains(nc.except_, ns, local))
     return any(contains(i, ns, local) for i in nc.items)
+
+
+def _qnames(nc: t.NameClass) -> list[tuple[str, str]]:
+    """(namespace, local name) of each plain name in a name class."""
+    if isinstance(nc, t.Name):
+        return [(nc.ns, nc.local)]
+    if isinstance(nc, t.NameChoice):
+        return [q for i in nc.items for q in _qnames(i)]
+    return []
 
 
 def names(nc: t.NameClass) -> list[str]:
@@ -80,6 +92,12 @@ class Algebra:
         self._stcd: dict[int, P] = {}
         self._text: dict[tuple, P] = {}
         self._end: dict[int, P] = {}
+        self._front: dict[tuple[int, tuple[int, ...]], list[P]] = {}
+        self._alphabet: dict[int, set[str]] = {}
+        self.skips: dict[tuple[int, str], P] = {}  # Diagnoser._skip, per grammar
+        self.clean: dict[tuple[int, bytes], P] = {}  # subtrees without errors: what follows them
+        self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
+        self.expected: dict[int, list[str]] = {}
         self.start = self.convert(grammar.start)
 
     # ------------------------------------------------------------ construction
@@ -398,6 +416,13 @@ class Algebra:
     # ------------------------------------------------------------ what is expected
     def front(self, p: P, kinds: tuple[int, ...]) -> list[P]:
         """Patterns of the given kinds that the next event could match (not past an element)."""
+        key = (p.id, kinds)
+        got = self._front.get(key)
+        if got is None:
+            got = self._front[key] = self._front_of(p, kinds)
+        return got
+
+    def _front_of(self, p: P, kinds: tuple[int, ...]) -> list[P]:
         out: dict[int, P] = {}
         seen: set[int] = set()
 
@@ -422,6 +447,12 @@ class Algebra:
 
     def alphabet(self, p: P) -> set[str]:
         """Every element name anywhere in the content ``p`` (not inside child elements)."""
+        got = self._alphabet.get(p.id)
+        if got is None:
+            got = self._alphabet[p.id] = self._alphabet_of(p)
+        return got
+
+    def _alphabet_of(self, p: P) -> set[str]:
         out: set[str] = set()
         seen: set[int] = set()
         stack = [p]
@@ -501,11 +532,35 @@ class Diagnoser:
                 if not (d.kind == "missing-content" and d.names and set(d.names) <= moved)]
 
     def _expected_elements(self, p: P) -> list[str]:
-        return [n for e in self.alg.front(p, (ELEMENT,)) for n in names(e.a)]  # type: ignore[arg-type]
+        got = self.alg.expected.get(p.id)
+        if got is None:
+            got = self.alg.expected[p.id] = [n for e in self.alg.front(p, (ELEMENT,))
+                                              for n in names(e.a)]  # type: ignore[arg-type]
+        return got
 
     def element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
                 parent_el: etree._Element | None = None) -> P:
-        """Derive ``p`` by the element ``el``; returns what may follow it."""
+        """Derive ``p`` by the element ``el``; returns what may follow it.
+
+        A subtree that had no error after a pattern is remembered with what followed
+        it: documents repeat their disks and interfaces, batches repeat documents."""
+        alg = self.alg
+        if not len(el):  # a leaf costs less to derive than to remember
+            return self._element(p, el, parent, known, parent_el)
+        key = (p.id, etree.tostring(el, with_tail=False))
+        got = alg.clean.get(key)
+        if got is not None:
+            return got
+        n_before = len(self.out)
+        end = self._element(p, el, parent, known, parent_el)
+        if len(self.out) == n_before:
+            if len(alg.clean) > 50_000:
+                alg.clean.clear()
+            alg.clean[key] = end
+        return end
+
+    def _element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
+                 parent_el: etree._Element | None) -> P:
         alg = self.alg
         ns, local = _qname(el.tag)
         p1 = alg.start_tag_open(p, ns, local)
@@ -533,8 +588,8 @@ class Diagnoser:
         n_before = len(self.out)
         end = self.content(p3, el, local, kids_known)
         errors = self.out[n_before:]
-        if errors and not any(d.element is el for d in self.out[:n_before]) \
-                and errors[0].element.getparent() is el:
+        if errors and errors[0].kind in _STRUCTURAL and errors[0].element.getparent() is el \
+                and not any(d.element is el for d in self.out[:n_before]):
             blamed = self._blame_attributes(opened, el, local, kids_known, errors[0])
             if blamed is not None:
                 diagnostic, end = blamed
@@ -680,11 +735,22 @@ class Diagnoser:
     def _skip(self, p: P, name: str) -> P:
         """``p`` after an element ``name`` with whatever content it needs."""
         alg = self.alg
-        return alg.choices(alg.continuation(alg.start_tag_open(p, e.a.ns if isinstance(e.a, t.Name) else "", n))
-                           for e in alg.front(p, (ELEMENT,)) for n in names(e.a) if n == name)  # type: ignore[arg-type]
+        key = (p.id, name)
+        got = alg.skips.get(key)
+        if got is None:
+            got = alg.skips[key] = alg.choices(
+                alg.continuation(alg.start_tag_open(p, ns, n))
+                for e in alg.front(p, (ELEMENT,)) for ns, n in _qnames(e.a) if n == name)  # type: ignore[arg-type]
+        return got
 
-    def _skip_to(self, p: P, ns: str, local: str, depth: int = 3) -> tuple[list[str], P] | None:
+    def _skip_to(self, p: P, ns: str, local: str) -> tuple[list[str], P] | None:
         """The fewest elements to assume present before ``local`` becomes allowed."""
+        key = (p.id, ns, local)
+        if key not in self.alg.skips_to:
+            self.alg.skips_to[key] = self._search_skip_to(p, ns, local)
+        return self.alg.skips_to[key]
+
+    def _search_skip_to(self, p: P, ns: str, local: str, depth: int = 3) -> tuple[list[str], P] | None:
         alg = self.alg
         level: list[tuple[list[str], P]] = [([], p)]
         for _ in range(depth):
@@ -697,7 +763,7 @@ class Diagnoser:
                     if alg.start_tag_open(r, ns, local).kind != NOT_ALLOWED:
                         return seq + [n], r
                     nxt.append((seq + [n], r))
-            level = nxt[:64]
+            level = nxt[:16]
         return None
 
     def _required_next(self, p: P) -> list[str]:
@@ -714,7 +780,7 @@ class Diagnoser:
                     if alg.end_tag(r).kind != NOT_ALLOWED:
                         return seq + [n]
                     nxt.append((seq + [n], r))
-            level = nxt[:64]
+            level = nxt[:16]
         return []
 
     @staticmethod
@@ -810,11 +876,13 @@ class Diagnoser:
                     reasons.append(_data_reason(q, s))
                 elif q.kind == LIST:
                     reasons.append("not a valid list")
+        distinct = sorted(set(reasons))[:3]
+        why = ", nor ".join(distinct[:1] + [r.removeprefix("not ") for r in distinct[1:]])
         if values and not reasons:
             return f"not one of {_listing(values, 24)}"
         if values:
-            return f"not one of {_listing(values, 24)}, and {reasons[0]}"
-        return reasons[0] if reasons else "not allowed"
+            return f"not one of {_listing(values, 24)}, and {why}"
+        return why or "not allowed"
 
     def _wants_text(self, p: P) -> bool:
         return bool(self.alg.front(p, (VALUE, DATA, LIST)))

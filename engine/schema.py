@@ -12,12 +12,16 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from . import rngderiv, rngtree
 from .errors import DocumentError, UsageError
 from .xmlio import Document
+
+if TYPE_CHECKING:
+    from . import rngderiv
+    from .rngderiv import Diagnostic
 
 SCHEMA_NAME = "domain.rng"
 
@@ -70,6 +74,7 @@ class CompiledSchema:
     @property
     def algebra(self) -> rngderiv.Algebra | None:
         """The derivative algebra, built on first need; None if the grammar uses what it lacks."""
+        from . import rngderiv, rngtree  # only invalid documents need them
         if self._algebra is False:
             try:
                 self._algebra = rngderiv.Algebra(rngtree.from_tree(self.tree.getroot(), Path(self.path)))
@@ -149,7 +154,7 @@ def _start_tag_end(data: bytes, offset: int) -> int:
     return len(data) - 1
 
 
-def _locate(doc: Document, d: rngderiv.Diagnostic) -> tuple[int, int]:
+def _locate(doc: Document, d: Diagnostic) -> tuple[int, int]:
     """Line and column of a diagnostic: the element, its attribute, or its text."""
     line, column = doc.locate(d.element)
     if line <= 0:
@@ -183,8 +188,9 @@ def validate(doc: Document, schema_path: str | Path | None = None) -> list[Probl
     problems: list[Problem] = []
     alg = cs.algebra
     if alg is not None:
+        from .rngderiv import diagnose
         seen: set[Problem] = set()
-        for d in rngderiv.diagnose(alg, doc.root):
+        for d in diagnose(alg, doc.root):
             p = Problem(*_locate(doc, d), d.message)
             if p not in seen:
                 seen.add(p)

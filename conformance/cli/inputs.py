@@ -15,8 +15,11 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
-def expand(paths: list[str], pattern: str) -> list[str]:
-    """Files as given, directories replaced by their files matching ``pattern`` (sorted)."""
+def expand(paths: list[str], pattern: str = "*.xml") -> list[str]:
+    """Files as given, directories replaced by their files matching ``pattern`` (sorted).
+
+    Names that are neither (missing files, ``-``) are kept as given: reading them
+    reports the located error. A directory without any match is an input error."""
     from virtconform.engine.errors import InputError
 
     out: list[str] = []
@@ -24,7 +27,7 @@ def expand(paths: list[str], pattern: str) -> list[str]:
         if p != STDIN and Path(p).is_dir():
             found = sorted(str(f) for f in Path(p).rglob(pattern) if f.is_file())
             if not found:
-                raise InputError(f"no {pattern} files in this directory", path=p, line=0, column=0)
+                raise InputError(f"directory has no {pattern} documents", path=p, line=0, column=0)
             out += found
         else:
             out.append(p)

@@ -56,9 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
-    p.add_argument("files", nargs="+", metavar="FILE", help="domain XML documents to validate")
-    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="documents, directories (every *.xml below) or - for standard input")
+    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against "
+                                    "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="worker processes for many files (default: all cores)")
     p.set_defaults(module="validate")
 
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
@@ -108,21 +112,41 @@ def build_parser() -> argparse.ArgumentParser:
                    help="walk this RELAX NG grammar instead (any language; implies --raw)")
     p.set_defaults(module="generate")
 
-    p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")
-    p.add_argument("--seconds", type=float, default=60, help="time budget")
+    p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
+    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.add_argument("--out", metavar="DIR", help="where minimized failing inputs go")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--database", metavar="DIR", help="shared Hypothesis example database")
+    p.add_argument("--out", metavar="DIR",
+                   help="where minimized failing inputs go (default: a new temporary directory)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--database", metavar="DIR|redis://HOST:PORT/DB",
+                   help="example database shared with other campaigns: a directory, or a Redis server")
     p.add_argument("--property", action="append",
                    help="run only this property (repeatable; default: all)")
+    p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
+                   help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
+    p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
     p.set_defaults(module="fuzz")
 
-    p = sub.add_parser("schema", help="schema authoring: compile .rnc to .rng, check staleness")
-    p.add_argument("action", choices=["compile", "check"],
-                   help="compile: .rnc -> .rng; check: fail when the shipped .rng is stale")
-    p.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("compile", help="compile the .rnc sources to the shipped .rng files")
+    a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    a = actions.add_parser("check", help="the .rng files are fresh, the grammar compiles, and documents "
+                                         "named *-invalid.xml are rejected while all others are accepted")
+    a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    a.add_argument("docs", nargs="*", metavar="DOC", help="documents or directories (recursive *.xml)")
+    a = actions.add_parser("diff", help="documents one grammar accepts and the other rejects, both ways")
+    a.add_argument("old", metavar="OLD.rng")
+    a.add_argument("new", metavar="NEW.rng")
+    a.add_argument("--count", type=int, default=100,
+                   help="random documents walked from each grammar, besides the targeted ones (default: 100)")
+    a.add_argument("--seed", type=int, default=0, help="seed of the walks (default: 0)")
+    a.add_argument("--json", action="store_true", help='print {"only_old": [...], "only_new": [...]}')
+    a = actions.add_parser("coverage", help="patterns of the schema that no document of a corpus exercises")
+    a.add_argument("corpus", nargs="*", metavar="CORPUS", help="documents or directories (default: corpus/)")
+    a.add_argument("--schema", metavar="FILE.rng", help="the grammar (default: the shipped domain schema)")
+    a.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(module="schema")
 
     p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
@@ -160,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build every document again instead of reusing results for unchanged bytes "
                         "(kept in .virtconform_cache/)")
     p.set_defaults(module="check")
+
+    from . import crosscheck
+    crosscheck.add_parser(sub)
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
