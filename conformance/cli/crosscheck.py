@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--caps", action="append", metavar="SPEC",
                    help="capability set (named set or flag names; repeatable; default: every named set)")
     p.add_argument("--count", type=int, help="generated documents (as `virtconform generate`)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated documents")
     p.add_argument("files", nargs="*", metavar="FILE", help="documents or directories of *.xml")
     p.add_argument("--mode", action="append", choices=["xml2xml", "argv", "argv2xml"],
                    help="only these modes (repeatable; default: all)")
