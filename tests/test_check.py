@@ -37,7 +37,7 @@ def check(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[i
 def test_update_then_check_and_a_lock_that_reads_well(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path)
     rc, out, _ = check(root, capsys=capsys)
-    assert rc == 1 and "not in the lock file" in out
+    assert rc == 1 and "no lock file yet" in out and len(out.splitlines()) == 2  # one line, not 8
     assert check(root, "--update", capsys=capsys)[0] == 0
     text = (root / "virtconform.lock").read_text()
     headers = [ln for ln in text.splitlines() if ln.startswith("document ")]
@@ -50,6 +50,9 @@ def test_update_then_check_and_a_lock_that_reads_well(tmp_path: Path, capsys) ->
     assert (root / "virtconform.lock").stat().st_mtime_ns == stamp  # nothing changed: not rewritten
     rc, out, _ = check(root, capsys=capsys)
     assert rc == 0 and "all hold" in out and "\x1b[" not in out
+    shutil.copy(DOMAINS / "virtio-serial-channels.xml", root / "domains" / "new.xml")
+    rc, out, _ = check(root, capsys=capsys)
+    assert rc == 1 and "domains/new.xml: FAIL target qemu-0.12.1: not in the lock file" in out
 
 
 def test_a_drift_is_shown_per_option(tmp_path: Path, capsys) -> None:

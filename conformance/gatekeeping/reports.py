@@ -42,6 +42,10 @@ def _kind(c: Check) -> str:
     return c.name
 
 
+#: detail lines per failure in the text report (json and junit carry them all)
+MAX_DETAILS = 16
+
+
 def text(outcome: Outcome, colour: bool) -> str:
     red, yellow, green, dim, off = ("\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[0m") \
         if colour else ("",) * 5
@@ -50,7 +54,11 @@ def text(outcome: Outcome, colour: bool) -> str:
         if c.failed:
             where = f"{c.document}:{c.line}:{c.column}" if c.line else c.document
             lines.append(f"{where}: {red}FAIL{off} {c.name}: {c.message}")
-            lines += [f"    {_colour_diff(d, red, green, off)}" for d in c.details]
+            shown = c.details if len(c.details) <= MAX_DETAILS else c.details[:MAX_DETAILS - 1]
+            lines += [f"    {_colour_diff(d, red, green, off)}" for d in shown]
+            if len(shown) < len(c.details):
+                lines.append(f"    {dim}... {len(c.details) - len(shown)} more lines "
+                             f"(--format json shows all){off}")
         elif c.name == "guest ABI" and c.status == "skipped" and "NOT CHECKED" in c.message:
             lines.append(f"{c.document}: {yellow}WARNING{off} {c.name}: {c.message}")
         elif c.message and c.status == "passed" and c.name != "guest ABI" and c.details:
