@@ -66,7 +66,8 @@ def test_a_drift_is_shown_per_option(tmp_path: Path, capsys) -> None:
     plus = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("+ ")]
     assert minus and all(m.startswith("- -m ") for m in minus)
     assert plus and all(p.startswith("+ -m ") for p in plus)
-    assert "domains/chardevs.xml: FAIL target qemu-0.12.1: command line differs" in out
+    assert "domains/chardevs.xml: FAIL targets qemu-0.12.1, qemu-0.9.1: command line differs" in out
+    assert len(minus) == len(plus) == 1  # the same drift on both targets, shown once
 
 
 def test_a_removed_document_leaves_stale_entries_until_update(tmp_path: Path, capsys) -> None:

@@ -406,7 +406,7 @@ def _judge(r: DocResult, targets: list[str], lock: Entries, update: bool, config
         elif want is None:
             out.append(Check(doc, f"target {t}", "failed",
                              "not in the lock file (new document or target? run `virtconform check --update`)",
-                             got, line, col, share))
+                             [], line, col, share))
         else:
             what = ("now refused" if got[0].startswith("refused: ") else
                     "now builds" if want[0].startswith("refused: ") else "command line differs")
