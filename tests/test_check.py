@@ -228,3 +228,23 @@ def test_a_crash_on_one_document_is_reported_and_exits_3(tmp_path: Path, capsys,
     assert "internal error: RuntimeError: boom" in out
     crashed = [ln.split(":")[0] for ln in out.splitlines() if ": FAIL" in ln and "internal error" in ln]
     assert crashed == ["domains/chardevs.xml"]
+
+
+def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = repo(tmp_path)
+    check(root, "--update", capsys=capsys)
+    env = os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t"}
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
+    f = root / "domains" / "fat-dirs.xml"
+    f.write_text(f.read_text().replace("<currentMemory>262144<", "<currentMemory>131072<"))
+    check(root, "--update", capsys=capsys)
+    diff = subprocess.run(["git", "diff", "-U1", "--", "virtconform.lock"], cwd=root, env=env,
+                          capture_output=True, text=True).stdout
+    hunks = [ln for ln in diff.splitlines() if ln.startswith("@@")]
+    changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert hunks and all("document domains/fat-dirs.xml target " in h for h in hunks), diff
+    assert changed and all(ln[1:].strip().startswith("-m ") for ln in changed), diff
