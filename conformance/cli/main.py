@@ -138,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     a.add_argument("docs", nargs="*", metavar="DOC", help="documents or directories (recursive *.xml)")
     a = actions.add_parser("diff", help="documents one grammar accepts and the other rejects, both ways")
-    a.add_argument("old", metavar="OLD.rng")
-    a.add_argument("new", metavar="NEW.rng")
+    a.add_argument("old", metavar="OLD.rng", help="the grammar before")
+    a.add_argument("new", metavar="NEW.rng", help="the grammar after")
     a.add_argument("--count", type=int, default=100,
                    help="random documents walked from each grammar, besides the targeted ones (default: 100)")
     a.add_argument("--seed", type=int, default=0, help="seed of the walks (default: 0)")
