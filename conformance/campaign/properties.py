@@ -16,6 +16,8 @@ from typing import Any
 
 from lxml import etree
 
+from .differential import prop_agrees_with_libvirt
+
 
 class Skip(Exception):
     """The document is outside this property's domain (not a failure)."""
@@ -286,6 +288,7 @@ class Property:
     name: str
     check: Callable[[str], None]
     hostile: bool = False  # generate values with commas and XML specials
+    campaign: bool = False  # run by fuzz and the campaign profile, not by the default test run
 
     @property
     def doc(self) -> str:
@@ -301,6 +304,7 @@ PROPERTIES: dict[str, Property] = {p.name: p for p in [
     Property("devices-present", prop_devices_present),
     Property("argv-xml-argv", prop_argv_xml_argv),
     Property("no-option-injection", prop_no_option_injection, hostile=True),
+    Property("agrees-with-libvirt", prop_agrees_with_libvirt, campaign=True),
 ]}
 
 
