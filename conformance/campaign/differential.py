@@ -6,14 +6,17 @@ capability set. Same output, or both refuse; disagreements of the kinds the devi
 rows show are deliberate. Documents libvirt would not run (host-dependent NICs) or on which it
 crashes are outside the property. Without the oracle every document is skipped.
 
-It is a campaign property (``virtconform fuzz``, ``HYPOTHESIS_PROFILE=campaign``) while the
-engine's fidelity work is in progress: ``virtconform crosscheck`` measures how far.
+Registered into the property suite (``virtconform fuzz`` runs it; tests/test_properties.py
+marks it expected-to-fail with the measured agreement while the engine's fidelity work is in
+progress: ``virtconform crosscheck`` measures how far).
 """
 from __future__ import annotations
 
 import tempfile
 from functools import lru_cache
 from typing import Any
+
+from .properties import Property, Skip, register
 
 #: a legacy capability set and a -device one
 SETS = ("qemu-0.9.1", "qemu-0.12.1")
@@ -26,8 +29,6 @@ def prop_agrees_with_libvirt(xml: str) -> None:
     from virtconform.conformance.crosscheck.compare import DISAGREEMENTS
     from virtconform.conformance.crosscheck.documents import pin_random
     from virtconform.engine.caps.flags import resolve
-
-    from .properties import Skip
 
     checker, deliberate = _checker()
     if checker is None:
@@ -62,3 +63,11 @@ def _checker() -> tuple[Any, frozenset[str]]:
     except OracleUnavailable:
         return None, frozenset()
     return checker, frozenset(k for ks in kinds.values() for k in ks)
+
+
+def _unavailable() -> str | None:
+    from virtconform.conformance.suites.shared import oracle_command
+    return None if oracle_command() is not None else "../shared/oracle is not present"
+
+
+AGREES_WITH_LIBVIRT = register(Property("agrees-with-libvirt", prop_agrees_with_libvirt, unavailable=_unavailable))
