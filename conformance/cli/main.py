@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True,
+                               help="compile, check, diff or coverage")
     a = actions.add_parser("compile", help="compile the .rnc sources to the shipped .rng files")
     a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     a = actions.add_parser("check", help="the .rng files are fresh, the grammar compiles, and documents "
