@@ -15,9 +15,7 @@ def test_libvirt_test_profile() -> None:
                      ("USER", "test"), ("LOGNAME", "test")]
     assert p.copy_env(SDL_ENV_COPY) == []
     assert BASE_ENV_COPY[0] == "LD_PRELOAD" and BASE_ENV_COPY[-1] == "TMPDIR"
-    assert p.monitor.legacy_arg == "unix:/tmp/test-monitor,server,nowait"
-    assert p.monitor.chardev_arg == "socket,id=monitor,path=/tmp/test-monitor,server,nowait"
-    assert p.monitor.mon_arg == "chardev=monitor,mode=readline"
+    assert p.monitor.path_for("any-guest") == "/tmp/test-monitor"
     assert p.domid is None
 
 
@@ -41,3 +39,8 @@ def test_capabilities_override(tmp_path: Path) -> None:
     assert p.capabilities.default_arch("hvm", "qemu") == "ppc"
     assert p.env == get_profile("libvirt-test").env
     assert get_profile("libvirt-test").capabilities.default_arch("hvm", "qemu") == "i686"
+
+
+def test_monitor_path_may_name_the_domain() -> None:
+    from virtconform.engine.caps.profiles import Monitor
+    assert Monitor("/var/lib/libvirt/qemu/{name}.monitor").path_for("g1") == "/var/lib/libvirt/qemu/g1.monitor"

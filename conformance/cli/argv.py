@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.loader import load_domain
+    from virtconform.engine.loader import parse_domain
     from virtconform.engine.qemu.builder import build_command_line
+    from virtconform.engine.xmlio import parse_bytes
 
     profile = get_profile(args.profile)
     if args.caps is not None:
@@ -22,19 +23,16 @@ def run(args: argparse.Namespace) -> int:
     if args.qemu_conf:
         from virtconform.engine.caps.qemuconf import read_qemu_conf
         conf = read_qemu_conf(args.qemu_conf)
-    dom = load_domain(args.file, profile.capabilities)
-    try:
+    from virtconform.conformance.cli.inputs import for_each
+
+    def one(name: str, data: bytes) -> str:
+        dom = parse_domain(parse_bytes(data, name), profile.capabilities)
         cmd = build_command_line(dom, flags, profile=profile, conf=conf,
                                  domid=args.domid if args.domid is not None else profile.domid,
                                  migrate_from=args.migrate_from, now=args.clock_epoch)
-    except Exception as e:
-        from virtconform.engine.errors import VirtconformError
-        if isinstance(e, VirtconformError):
-            e.located(args.file)
-        raise
-    if args.json:
-        json.dump(cmd.to_json(), sys.stdout)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(cmd.render())
-    return 0
+        if args.json:
+            return json.dumps(cmd.to_json() | ({"path": name} if several else {})) + "\n"
+        return cmd.render()
+
+    several = len(args.files) > 1 or any(Path(f).is_dir() for f in args.files)
+    return for_each(args.files, "*.xml", one, json_lines=args.json)

@@ -1,7 +1,8 @@
 """`virtconform generate`: schema-valid (or invalid) domain documents from a seed.
 
 Document k of seed S comes from ``random.Random("S:k")`` driving the grammar
-walker (no Hypothesis: byte-identical across runs and platforms, and fast).
+walker (no Hypothesis: byte-identical across runs and platforms, and fast);
+``domaingen.numbered_domain`` makes it, so ``crosscheck --seed`` sees the same ones.
 With ``--schema FILE.rng`` the walk is of that grammar, whatever it describes,
 and each document is checked against it with libxml2 before it is written.
 """
@@ -18,13 +19,6 @@ from lxml import etree
 
 def _doc_seed(seed: int, k: int) -> random.Random:
     return random.Random(f"{seed}:{k}")
-
-
-def _unique_name(root: object, seed: int, k: int) -> None:
-    """Names and UUIDs unique across a batch: all documents can be defined on one host."""
-    name = root.find("name")  # type: ignore[attr-defined]
-    if name is not None:
-        name.text = f"{name.text}-{seed}-{k:04d}"
 
 
 #: attempts per document of --schema before giving up on the grammar
@@ -68,10 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "schema", None):
         return run_schema(args)
     from virtconform.conformance.generators import mutate
-    from virtconform.conformance.generators.domaingen import PORTABLE_WEIGHTS, generate_domain, to_text
+    from virtconform.conformance.generators.domaingen import numbered_domain, to_text
     from virtconform.conformance.grammar import coverage
     from virtconform.conformance.grammar.rng import shipped
-    from virtconform.conformance.grammar.walker import RandomChooser
     from virtconform.engine.errors import UsageError
 
     if args.count < 0:
@@ -87,10 +80,8 @@ def run(args: argparse.Namespace) -> int:
     modes = list(mutate.MODES)
     written = 0
     for k in range(args.count):
-        ch = RandomChooser(_doc_seed(args.seed, k))
-        root = generate_domain(ch, refine=not getattr(args, "raw", False),
-                               hostile=getattr(args, "hostile", False), guest_weights=PORTABLE_WEIGHTS)
-        _unique_name(root, args.seed, k)
+        ch, root = numbered_domain(args.seed, k, refine=not getattr(args, "raw", False),
+                                   hostile=getattr(args, "hostile", False))
         header = ""
         if args.invalid:
             mode = modes[k % len(modes)]

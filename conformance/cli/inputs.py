@@ -1,27 +1,70 @@
-"""Command-line inputs: files, directories (every ``*.xml`` below, sorted) and ``-`` (stdin)."""
+"""Commands that take several inputs: files, directories (recursive) and ``-`` (stdin).
+
+One input's failure is reported as its located line and the others still run; the exit
+status is the worst one (2 unreadable > 1 invalid/refused > 0). With more than one input
+each result is preceded by ``==> NAME <==`` (the convention of head and tail), unless the
+command prints one JSON object per line, which names its input itself.
+"""
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 
 
-def expand(args: Iterable[str], suffix: str = ".xml") -> list[str]:
-    """The files named or found below the directories named, in a stable order.
-
-    Names that are neither (missing files, ``-``) are kept as given: reading
-    them reports the located error. A directory without any is an input error.
-    """
+def expand(paths: list[str], pattern: str) -> list[str]:
+    """Files as given, directories replaced by their files matching ``pattern`` (sorted)."""
     from virtconform.engine.errors import InputError
+
     out: list[str] = []
-    for arg in args:
-        if arg != "-" and os.path.isdir(arg):
-            found = []
-            for root, dirs, files in os.walk(arg):
-                dirs.sort()
-                found.extend(os.path.join(root, f) for f in files if f.endswith(suffix))
+    for p in paths:
+        if p != STDIN and Path(p).is_dir():
+            found = sorted(str(f) for f in Path(p).rglob(pattern) if f.is_file())
             if not found:
-                raise InputError(f"directory has no *{suffix} documents", path=arg, line=0, column=0)
-            out.extend(sorted(found))
+                raise InputError(f"no {pattern} files in this directory", path=p, line=0, column=0)
+            out += found
         else:
-            out.append(arg)
+            out.append(p)
     return out
+
+
+def read_input(path: str) -> tuple[str, bytes]:
+    """(display name, bytes) of one input; ``-`` reads standard input (size-limited)."""
+    from virtconform.engine.errors import DocumentError
+    from virtconform.engine.xmlio import MAX_BYTES, read_bytes
+
+    if path != STDIN:
+        return path, read_bytes(path)
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DocumentError(f"document is larger than the limit of {MAX_BYTES} bytes",
+                            path=STDIN_NAME, line=1, column=1)
+    return STDIN_NAME, data
+
+
+def for_each(paths: list[str], pattern: str, handle: Callable[[str, bytes], str], *,
+             json_lines: bool = False) -> int:
+    """Run ``handle(name, data)`` on every input, writing what it returns to stdout."""
+    from virtconform.engine.errors import VirtconformError
+
+    files = expand(paths, pattern)
+    several = len(files) > 1
+    worst = 0
+    out = sys.stdout
+    for path in files:
+        try:
+            name, data = read_input(path)
+            text = handle(name, data)
+        except VirtconformError as e:
+            e.located(STDIN_NAME if path == STDIN else path)
+            out.flush()
+            print(e.format(), file=sys.stderr)
+            worst = max(worst, e.exit_status)
+            continue
+        if several and not json_lines:
+            out.write(f"==> {name} <==\n")
+        out.write(text)
+    return worst

@@ -1,1 +1,41 @@
-"""QEMU command-line building (XML -> argv) and parsing (argv -> XML), libvirt 0.8.3 rules."""
+"""The QEMU side of libvirt 0.8.3: domain -> command line (argv) and back (argv2xml).
+
+Layout: one room per device family
+----------------------------------
+Each family's QEMU side is one module, holding both directions:
+
+- ``disk.py``        -drive / -hdX / -cdrom / -fdX / -usbdevice disk: ; -device ide-drive, scsi-disk,
+                     virtio-blk-pci, usb-storage ; -global isa-fdc.driveX
+- ``net.py``         -net nic + -net backend, -netdev ; -device NIC models
+- ``chardev.py``     serial, parallel, channel families and the monitor: -serial/-parallel,
+                     -chardev + -device isa-serial/isa-parallel/virtserialport, guestfwd -netdev
+- ``controller.py``  -device lsi / virtio-serial-pci
+- ``sound.py``, ``video.py``, ``input.py``, ``hostdev.py``, ``watchdog.py``, ``balloon.py``,
+  ``graphics.py``, ``clock.py``, ``filesystem.py``
+- ``machine.py``     everything that is not a device: emulator, -M, accelerator, -m, -smp,
+                     -name, -uuid, Xen domid, -nodefaults, lifecycle, boot/kernel, -usb, -incoming
+
+A family module has build functions (``add_*(b: Build)``, reading ``b.dom``, ``b.flags``,
+``b.profile``, ``b.conf`` and appending to the command line), parse handlers
+(``(st: ArgvState, option, value)`` for options, ``(st, driver, keys, value)`` for
+``-device`` drivers) and a ``FAMILY = Family(...)`` declaration (family.py): its devices in
+a domain, its PCI predicate, its alias rule, the options and ``-device`` drivers it reads.
+
+The registry (``registry.py``)
+------------------------------
+- ``FAMILIES``: every declaration, in libvirt's device order. ``pci.assign_pci_slots`` and
+  ``aliases.assign_aliases`` walk it (PCI predicate, alias rule); no other module lists devices.
+- ``COMMAND_LINE``: the build sections in qemudBuildCommandLine's order; ``builder.py`` runs them.
+- ``OPTIONS`` / ``DRIVERS`` / ``PRESCAN`` / ``FINISH``: collected from the declarations;
+  ``argvparse.py`` (the loop and the final assembly) dispatches through them. An option several
+  families read (``-usbdevice``, ``-netdev``) is given to the first whose ``claims`` accepts the
+  value, else to the one family that declares it without ``claims``.
+
+A new device family: its model class (engine/model), its module here with a ``FAMILY``,
+and one line each in ``registry.FAMILIES`` and ``registry.COMMAND_LINE``.
+
+Shared pieces: ``context.py`` (the Build state and the CommandLine), ``escape.py`` (values placed
+in option strings), ``address.py`` (a device's ``bus=pci.0,addr=``), ``argvsplit.py`` (tokens of a
+``.args`` text), ``argvvalues.py`` (reading keyword lists, integers, PCI slots), ``argvstate.py``
+(what the parse loop gathers).
+"""

@@ -40,13 +40,13 @@ class CommandLine:
 class Build:
     dom: Domain
     flags: frozenset[str]
-    host_env: dict[str, str]
+    profile: Any  # caps.profiles.Profile: environment, monitor
     conf: Any
     caps: Any
     host_arch: str
-    monitor_path: str
     domid: int
     migrate_from: str | None
+    incoming: str | None = None
     out: CommandLine = field(default_factory=CommandLine)
     next_fd: int = 3
     now: int | None = None
@@ -83,11 +83,6 @@ class Build:
                 check_value(v, f"environment variable {name}")
             for v in self.out.argv:
                 check_value(v, "command-line argument")
-
-    def env_copy(self, name: str) -> None:
-        """ADD_ENV_COPY: pass a variable of the host environment through when set."""
-        if name in self.host_env:
-            self.env(name, self.host_env[name])
 
     def refuse(self, why: str, dev: Any = None) -> Refused:
         """A refusal located at ``dev`` (or at the domain element)."""

@@ -1,8 +1,20 @@
-"""Graphics: -vnc (with qemu.conf listen/TLS/SASL settings) or SDL through the environment."""
+"""Graphics: -vnc (with qemu.conf listen/TLS/SASL settings) or SDL through the environment;
+both directions."""
 from __future__ import annotations
 
+from ..caps.profiles import SDL_ENV_COPY
+from ..model.devices_misc import Graphics
+from .argvstate import ArgvState
+from .argvvalues import ArgError, c_int, check
 from .context import Build
 from .escape import opt
+from .family import Family, Option
+
+
+def add_nographic(b: Build) -> None:
+    """No graphics device: -nographic, which must come before any serial/monitor/parallel option."""
+    if not b.dom.devices.graphics:
+        b.arg("-nographic")
 
 
 def add_graphics(b: Build) -> None:
@@ -43,9 +55,59 @@ def add_graphics(b: Build) -> None:
             b.env("DISPLAY", g.display)
         if g.fullscreen:
             b.arg("-full-screen")
-        b.env_copy("QEMU_AUDIO_DRV")
-        b.env_copy("SDL_AUDIODRIVER")
+        for name, value in b.profile.copy_env(SDL_ENV_COPY):
+            b.env(name, value)
         if b.has("sdl"):
             b.arg("-sdl")
     else:
         raise b.refuse(f"graphics type '{g.type}' is not supported by QEMU", g)
+
+
+# --------------------------------------------------------------------------- argv2xml
+
+def _vnc_opt(st: ArgvState, opt: str, val: str) -> None:
+    host, sep, rest = val.partition(":")
+    if not sep:
+        g = Graphics(type="vnc", port=-1, autoport=True)
+    else:
+        disp, _, opts = rest.partition(",")
+        n = c_int(disp)
+        if n is None or n < 0 or n + 5900 > 65535:
+            raise ArgError(f"cannot parse VNC port '{rest}'")
+        if host:
+            check("IP address", host, "VNC listen address")
+        g = Graphics(type="vnc", port=5900 + n, autoport=False, listen=host or None)
+        for o in opts.split(",") if opts else []:
+            key = o.partition("=")[0]
+            if key not in ("tls", "x509", "x509verify", "sasl", "password"):
+                raise ArgError(f"unsupported VNC option '{o}'")
+            # TLS/SASL/password come from qemu.conf, not from the domain
+    st.graphics.append(g)
+
+
+def _keymap_opt(st: ArgvState, opt: str, val: str) -> None:
+    if not st.graphics or st.graphics[-1].keymap is not None:
+        raise ArgError("-k without a -vnc before it")
+    st.graphics[-1].keymap = check("name", val, "keymap")
+
+
+def _sdl_opt(st: ArgvState, opt: str, val: str) -> None:
+    st.sdl = True
+
+
+def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
+    st.fullscreen = True
+
+
+def _nographic_opt(st: ArgvState, opt: str, val: str) -> None:
+    st.nographic = True
+
+
+FAMILY = Family(
+    name="graphics",
+    devices=lambda devs: devs.graphics,
+    options={"-vnc": Option(_vnc_opt), "-k": Option(_keymap_opt),
+             "-sdl": Option(_sdl_opt, takes_value=False),
+             "-full-screen": Option(_full_screen_opt, takes_value=False),
+             "-nographic": Option(_nographic_opt, takes_value=False)},
+)

@@ -2,8 +2,9 @@
 
 Fixed slots: 0 host bridge, 1 PIIX3 (ISA bridge, IDE, USB), 2 the first VGA,
 3 the virtio balloon. Every other PCI device without a user-given address gets
-the lowest free slot from 4 on; user-given addresses are collected first and
-skipped. Conflicts and exhaustion are errors, not QEMU start-up failures.
+the lowest free slot from 4 on, in the registry's device order; which devices
+take one is each family's ``pci`` predicate. User-given addresses are collected
+first and skipped. Conflicts and exhaustion are errors, not QEMU start-up failures.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model.address import PciAddress, pci
-from ..model.domain import Domain
+from ..model.domain import Devices, Domain
+from .address import check_supported
+from .registry import FAMILIES
 
 LAST_SLOT = 31
 FIRST_FREE = 4
@@ -19,32 +22,13 @@ _RESERVED = {0: "the host bridge", 1: "the PIIX3 (ISA bridge, IDE and USB contro
              2: "the primary VGA card", 3: "the virtio memory balloon"}
 
 
-def _pci_devices(dom: Domain) -> list[tuple[str, Any]]:
-    """Every device that may sit on the PCI bus, in libvirt's assignment order."""
-    devs = dom.devices
-    out: list[tuple[str, Any]] = []
-    out += [("disk", d) for d in devs.disks if d.bus == "virtio"]
-    out += [("net", n) for n in devs.interfaces]
-    out += [("sound", s) for s in devs.sounds if s.model not in ("sb16", "pcspk")]
-    out += [("hostdev", h) for h in devs.hostdevs if h.type == "pci"]
-    out += [("video", v) for v in devs.videos[1:]]
-    out += [("controller", c) for c in devs.controllers
-            if c.type != "fdc" and not (c.type == "ide" and c.index == 0)]
-    if devs.watchdog is not None:
-        out.append(("watchdog", devs.watchdog))
-    return out
-
-
-def _addressable(dom: Domain) -> list[tuple[str, Any]]:
-    """Every device that can carry an <address> (virDomainDeviceInfoIterate)."""
-    d = dom.devices
-    out: list[tuple[str, Any]] = [("disk", x) for x in d.disks] + [("net", x) for x in d.interfaces]
-    out += [("sound", x) for x in d.sounds] + [("hostdev", x) for x in d.hostdevs]
-    out += [("video", x) for x in d.videos] + [("controller", x) for x in d.controllers]
-    out += [("input", x) for x in d.inputs] + [("serial", x) for x in d.serials]
-    out += [("parallel", x) for x in d.parallels] + [("channel", x) for x in d.channels]
-    out += [("watchdog", x) for x in ([d.watchdog] if d.watchdog else [])]
-    out += [("memballoon", x) for x in ([d.memballoon] if d.memballoon else [])]
+def _fixed_places(devs: Devices) -> list[tuple[Any, tuple[int, int, int, int], str]]:
+    """The machine's own places: the first IDE controller is the PIIX3's function 1,
+    the primary video card sits in slot 2."""
+    out = [(c, (0, 0, 1, 1), "the primary IDE controller must have PCI address 0:0:1.1")
+           for c in devs.controllers if c.type == "ide" and c.index == 0]
+    if devs.videos:
+        out.append((devs.videos[0], (0, 0, 2, 0), "the primary video card must have PCI address 0:0:2.0"))
     return out
 
 
@@ -60,29 +44,25 @@ def assign_pci_slots(dom: Domain) -> dict[int, PciAddress]:
             raise dev.error(f"PCI slot 0x{slot:02x} is assigned twice ({used[slot]} and {who})")
         used[slot] = who
 
+    fixed = _fixed_places(devs)
+    for dev, key, message in fixed:
+        if isinstance(dev.address, PciAddress) and dev.address.key() != key:
+            raise dev.error(message)
+    fixed_ids = {id(dev) for dev, _, _ in fixed}
     # user-given addresses first, on every device (libvirt's qemuCollectPCIAddress):
     # even a device that never gets a slot of its own must not lose its one
-    for c in devs.controllers:
-        if c.type == "ide" and c.index == 0 and isinstance(c.address, PciAddress):
-            a = c.address
-            if a.key() != (0, 0, 1, 1):
-                raise c.error("the primary IDE controller must have PCI address 0:0:1.1")
-    if devs.videos and isinstance(devs.videos[0].address, PciAddress):
-        if devs.videos[0].address.key() != (0, 0, 2, 0):
-            raise devs.videos[0].error("the primary video card must have PCI address 0:0:2.0")
-    for kind, dev in _addressable(dom):
-        a = dev.address
-        if not isinstance(a, PciAddress):
-            continue
-        if (kind == "controller" and dev.type == "ide" and dev.index == 0) or \
-                (kind == "video" and dev is devs.videos[0]):
-            continue  # their fixed places, checked above
-        _check_supported(dev, a)
-        reserved = a.slot in _RESERVED and (a.slot != 3 or (balloon is not None and balloon.address is None))
-        if reserved and not (kind == "memballoon" and a.slot == 3):
-            raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
-        claim(a.slot, kind, dev)
-    pci_devices = _pci_devices(dom)
+    for fam in FAMILIES:
+        for dev in fam.devices(devs):
+            a = getattr(dev, "address", None)
+            if not isinstance(a, PciAddress) or id(dev) in fixed_ids:
+                continue
+            check_supported(dev, a)
+            reserved = a.slot in _RESERVED and (a.slot != 3 or (balloon is not None and balloon.address is None))
+            if reserved and not (dev is balloon and a.slot == 3):
+                raise dev.error(f"PCI slot 0x{a.slot:02x} is reserved for {_RESERVED[a.slot]}")
+            claim(a.slot, fam.name, dev)
+    pci_devices = [(fam.name, dev) for fam in FAMILIES if fam.pci is not None
+                   for i, dev in enumerate(fam.devices(devs)) if fam.pci(dev, i)]
     for kind, dev in pci_devices:
         a = dev.address
         if a is not None and not isinstance(a, PciAddress):
@@ -104,22 +84,3 @@ def assign_pci_slots(dom: Domain) -> dict[int, PciAddress]:
         slots[id(dev)] = pci(nxt)
         used[nxt] = kind
     return slots
-
-
-def _check_supported(dev: Any, a: PciAddress) -> None:
-    """qemuBuildDeviceAddressStr: QEMU 0.12 has one PCI domain and bus, no functions."""
-    if a.domain != 0:
-        raise dev.error("only PCI device addresses with domain=0 are supported")
-    if a.bus != 0:
-        raise dev.error("only PCI device addresses with bus=0 are supported")
-    if a.function != 0:
-        raise dev.error("only PCI device addresses with function=0 are supported")
-
-
-def address_opt(b: Any, dev: Any) -> str:
-    """',bus=pci.0,addr=0xN' for a PCI-addressed device, else ''."""
-    a = b.address(dev)
-    if isinstance(a, PciAddress):
-        _check_supported(dev, a)
-        return f",bus=pci.0,addr=0x{a.slot:x}"
-    return ""

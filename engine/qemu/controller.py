@@ -1,0 +1,62 @@
+"""Controllers on the command line (-device lsi / virtio-serial-pci); both directions.
+
+The PIIX3's IDE controller and the ISA floppy controller come with the machine:
+they have no option of their own.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.controller import Controller
+from .address import address_opt
+from .argvstate import ArgvState
+from .argvvalues import ArgError, index_of, no_more, pci_address, uint_key
+from .context import Build
+from .family import Family
+
+
+def add_controllers(b: Build) -> None:
+    """-device for controllers; the PIIX3's IDE and the ISA FDC come with the machine."""
+    if not b.device:
+        return
+    for c in b.dom.devices.controllers:
+        if c.type in ("ide", "fdc"):
+            continue
+        if c.type == "scsi":
+            spec = f"lsi,id=scsi{c.index}"
+        elif c.type == "virtio-serial":
+            spec = f"virtio-serial-pci,id=virtio-serial{c.index}"
+            if c.ports is not None:
+                spec += f",max_ports={c.ports}"
+            if c.vectors is not None:
+                spec += f",vectors={c.vectors}"
+        else:
+            raise b.refuse(f"controller type '{c.type}' is not supported by QEMU", c)
+        b.arg("-device", spec + address_opt(b, c))
+
+
+def _controller_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
+    ctype = "virtio-serial" if driver != "lsi" else "scsi"
+    index = index_of(keys.pop("id", None), ctype, val)
+    ports = uint_key(keys, "max_ports", val) if "max_ports" in keys else None
+    vectors = uint_key(keys, "vectors", val) if "vectors" in keys else None
+    address = pci_address(keys, val)
+    no_more(keys, driver)
+    if any(c.type == ctype and c.index == index for c in st.controllers):
+        raise ArgError(f"a second {ctype} controller {index}")
+    st.controllers.append(Controller(type=ctype, index=index, ports=ports, vectors=vectors,
+                                     address=address))
+
+
+def _alias(c: Any, i: int, flags: frozenset[str]) -> str | None:
+    return f"{c.type}{c.index}" if "device" in flags else None
+
+
+FAMILY = Family(
+    name="controller",
+    devices=lambda devs: devs.controllers,
+    # the FDC sits behind the ISA bridge, the first IDE controller on the PIIX3
+    pci=lambda c, i: c.type != "fdc" and not (c.type == "ide" and c.index == 0),
+    alias=_alias,
+    drivers={"lsi": _controller_device, "virtio-serial-pci": _controller_device},
+)

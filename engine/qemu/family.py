@@ -1,0 +1,57 @@
+"""The declaration of one device family's QEMU side (see engine/qemu/__init__.py).
+
+A ``Family`` says which devices of a domain it serves, whether each takes a
+PCI slot, which alias it gets, and which command-line options (and ``-device``
+drivers) it reads back. The registry walks these declarations; nothing else
+lists devices.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .argvstate import ArgvState
+
+#: argv2xml handler of one option: (state, option name, value; '' for a flag option)
+Handler = Callable[[ArgvState, str, str], None]
+#: argv2xml handler of one ``-device DRIVER,k=v,...``: (state, driver, keys, whole value)
+DeviceHandler = Callable[[ArgvState, str, dict[str, str], str], None]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One QEMU option a family reads back."""
+
+    handler: Handler
+    takes_value: bool = True
+    #: for an option several families share (``-usbdevice``, ``-netdev``): does this value belong here?
+    claims: Callable[[str], bool] | None = None
+
+
+def none_of(_devices: Any) -> Sequence[Any]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """One room: a device family's devices, PCI predicate, alias and parsers."""
+
+    name: str
+    #: the family's devices of a domain's <devices>, in libvirt's order
+    devices: Callable[[Any], Sequence[Any]] = none_of
+    #: with -device: does the i-th device take a PCI slot of its own (qemuAssignDevicePCISlots)?
+    pci: Callable[[Any, int], bool] | None = None
+    #: the alias of the i-th device for these flags (qemuAssignDeviceAliases); None: no alias
+    alias: Callable[[Any, int, frozenset[str]], str | None] | None = None
+    #: options read back by argv2xml
+    options: Mapping[str, Option] = field(default_factory=dict)
+    #: ``-device`` drivers read back by argv2xml
+    drivers: Mapping[str, DeviceHandler] = field(default_factory=dict)
+    #: a ``-device`` whose driver is not a fixed name (a NIC model): does it belong here?
+    claims_device: Callable[[str, dict[str, str]], bool] | None = None
+    handle_device: DeviceHandler | None = None
+    #: first pass over the arguments, before the option loop (NIC guest sides)
+    prescan: Mapping[str, Handler] = field(default_factory=dict)
+    #: after the option loop: values read but never used
+    finish: Callable[[ArgvState], None] | None = None

@@ -1,0 +1,44 @@
+"""Input devices: USB mice and tablets (-usbdevice or -device usb-*); the PS/2 mouse
+comes with graphics and has no option. Both directions."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.devices_misc import Input
+from .argvstate import ArgvState
+from .argvvalues import no_more
+from .context import Build
+from .family import Family, Option
+
+
+def add_inputs(b: Build) -> None:
+    for inp in b.dom.devices.inputs:
+        if inp.bus != "usb":
+            continue
+        if b.device:
+            b.arg("-device", f"usb-{inp.type},id={b.alias(inp)}")
+        else:
+            b.arg("-usbdevice", inp.type)
+
+
+def _usbdevice_opt(st: ArgvState, opt: str, val: str) -> None:
+    st.inputs.append(Input(type=val, bus="usb"))
+
+
+def _usb_input_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
+    keys.pop("id", None)
+    no_more(keys, driver)
+    st.inputs.append(Input(type=driver[len("usb-"):], bus="usb"))
+
+
+def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
+    return f"input{i}" if "device" in flags else None
+
+
+FAMILY = Family(
+    name="input",
+    devices=lambda devs: devs.inputs,
+    alias=_alias,
+    options={"-usbdevice": Option(_usbdevice_opt, claims=lambda v: v in ("tablet", "mouse"))},
+    drivers={"usb-mouse": _usb_input_device, "usb-tablet": _usb_input_device},
+)

@@ -1,0 +1,57 @@
+"""Sound cards: -soundhw a,b (legacy) or -device per card; both directions."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.devices_misc import SOUND_MODELS, Sound
+from .address import address_opt
+from .argvstate import ArgvState
+from .argvvalues import ArgError, no_more, pci_address
+from .context import Build
+from .family import Family, Option
+
+_SOUND_DEVICE = {"es1370": "ES1370", "ac97": "AC97"}
+_DEVICE_SOUND = {"ES1370": "es1370", "AC97": "ac97", "sb16": "sb16"}
+
+
+def add_sounds(b: Build) -> None:
+    sounds = b.dom.devices.sounds
+    if not sounds:
+        return
+    if b.device:
+        for s in sounds:
+            if s.model == "pcspk":  # the PC speaker has no -device form
+                b.arg("-soundhw", "pcspk")
+            else:
+                b.arg("-device", f"{_SOUND_DEVICE.get(s.model, s.model)},id={b.alias(s)}" + address_opt(b, s))
+    else:
+        b.arg("-soundhw", ",".join(s.model for s in sounds))
+
+
+def _soundhw_opt(st: ArgvState, opt: str, val: str) -> None:
+    for model in val.split(","):
+        if model not in SOUND_MODELS:
+            raise ArgError(f"unsupported sound model '{model}'")
+        st.sounds.append(Sound(model=model))
+
+
+def _sound_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
+    keys.pop("id", None)
+    address = pci_address(keys, val)
+    no_more(keys, driver)
+    st.sounds.append(Sound(model=_DEVICE_SOUND[driver], address=address))
+
+
+def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
+    return f"sound{i}" if "device" in flags else None
+
+
+FAMILY = Family(
+    name="sound",
+    devices=lambda devs: devs.sounds,
+    # the SB16 is an ISA card and the PC speaker is no card at all
+    pci=lambda s, i: s.model not in ("sb16", "pcspk"),
+    alias=_alias,
+    options={"-soundhw": Option(_soundhw_opt)},
+    drivers={d: _sound_device for d in _DEVICE_SOUND},
+)
