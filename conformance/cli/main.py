@@ -56,12 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="documents, directories (every *.xml below) or - for standard input")
+    _inputs(p, "domain XML")
     p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against "
                                     "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
-    p.add_argument("--jobs", type=int, default=0, metavar="N",
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes for many files (default: all cores)")
     p.set_defaults(module="validate")
 
