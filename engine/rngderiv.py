@@ -95,7 +95,7 @@ class Algebra:
         self._front: dict[tuple[int, tuple[int, ...]], list[P]] = {}
         self._alphabet: dict[int, set[str]] = {}
         self.skips: dict[tuple[int, str], P] = {}  # Diagnoser._skip, per grammar
-        self.clean: dict[tuple[int, bytes], P] = {}  # subtrees without errors: what follows them
+        self.clean: dict[tuple, P] = {}  # subtrees without errors: what follows them
         self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
         self.expected: dict[int, list[str]] = {}
         self.start = self.convert(grammar.start)
@@ -545,9 +545,10 @@ class Diagnoser:
         A subtree that had no error after a pattern is remembered with what followed
         it: documents repeat their disks and interfaces, batches repeat documents."""
         alg = self.alg
-        if not len(el):  # a leaf costs less to derive than to remember
-            return self._element(p, el, parent, known, parent_el)
-        key = (p.id, etree.tostring(el, with_tail=False))
+        if len(el):
+            key: tuple = (p.id, etree.tostring(el, with_tail=False))
+        else:  # a leaf: its name, attributes and text say it all
+            key = (p.id, el.tag, tuple(el.attrib.items()), el.text)
         got = alg.clean.get(key)
         if got is not None:
             return got
