@@ -277,21 +277,27 @@ def compare(old: GuestView, new: GuestView) -> list[Change]:
             before = old.items[name]
             detail = _prop_changes(before, item)
             if detail:
-                suggestion = None
-                was = before.prop("PCI slot")
-                if item.assigned and was and was != item.prop("PCI slot"):
-                    suggestion = f"to keep {name} at slot {was}, add {pin_for(int(was, 16))} to it"
-                changes.append(Change(name, "changed", detail, item.line, item.column, suggestion))
+                changes.append(Change(name, "changed", detail, item.line, item.column,
+                                      _pin_hint(before, item)))
         elif name in replaced_new:
-            before = next(r for r, a in paired.items() if a.name == name)
-            detail = f"was {before}" + (f"; {d}" if (d := _prop_changes(old.items[before], item)) else "")
-            changes.append(Change(name, "replaced", detail, item.line, item.column))
+            before = next(old.items[r] for r, a in paired.items() if a.name == name)
+            detail = f"was {before.name}" + (f"; {d}" if (d := _prop_changes(before, item)) else "")
+            changes.append(Change(name, "replaced", detail, item.line, item.column,
+                                  _pin_hint(before, item)))
         else:
             changes.append(Change(name, "added", "added" + _describe(item), item.line, item.column))
     for r in removed:
         if r.name not in paired:
             changes.append(Change(r.name, "removed", "removed" + _describe(r)))
     return changes
+
+
+def _pin_hint(before: Item, after: Item) -> str | None:
+    """The <address> that keeps a device at its old PCI slot, when the builder moved it."""
+    was = before.prop("PCI slot")
+    if after.assigned and was and was != after.prop("PCI slot"):
+        return f"to keep {after.name} at slot {was}, add {pin_for(int(was, 16))} to it"
+    return None
 
 
 def _describe(item: Item) -> str:

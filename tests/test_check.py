@@ -176,3 +176,51 @@ def test_colour_only_when_asked(tmp_path: Path) -> None:
     assert "\x1b[31m" in reports.text(outcome, colour=True)
     assert "\x1b" not in reports.text(outcome, colour=False)
     assert reports.text(outcome, colour=False).startswith("a.xml:1:2: FAIL valid: bad")
+
+
+def test_nothing_to_check_is_not_a_pass(tmp_path: Path, capsys) -> None:
+    root = repo(tmp_path, [])
+    rc, out, err = check(root, capsys=capsys)
+    assert rc == 2 and "no document to check" in err
+
+
+def test_lock_lines_quote_what_a_shell_would_split_and_read_back(tmp_path: Path) -> None:
+    from virtconform.conformance.gatekeeping.lockfile import entry_lines, write_lock
+    lines = entry_lines([("HOME", "/home/a b")], ["/usr/bin/qemu", "-name", "my guest", "-S", "-m", "512"])
+    assert lines == ["'HOME=/home/a b'", "/usr/bin/qemu", "-name 'my guest'", "-S", "-m 512"]
+    lock = tmp_path / "x.lock"
+    write_lock(lock, {("d/a b.xml", "t1"): lines, ("d/0.xml", "t2"): ["refused: no"],
+                      ("d/0.xml", "t1"): ["x"]}, ["t1", "t2"], [])
+    assert read_lock(lock) == {("d/0.xml", "t1"): ["x"], ("d/0.xml", "t2"): ["refused: no"],
+                               ("d/a b.xml", "t1"): lines}
+    text = lock.read_text().splitlines()
+    assert [ln for ln in text if ln.startswith("document")] == [
+        "document d/0.xml target t1", "document d/0.xml target t2", "document d/a b.xml target t1"]
+
+
+def test_a_damaged_lock_file_is_a_located_usage_error(tmp_path: Path, capsys) -> None:
+    root = repo(tmp_path)
+    check(root, "--update", capsys=capsys)
+    lock = root / "virtconform.lock"
+    lines = lock.read_text().splitlines()
+    lines.insert(7, "garbage")
+    lock.write_text("\n".join(lines) + "\n")
+    rc, out, err = check(root, capsys=capsys)
+    assert rc == 2 and err.startswith(f"{lock}:8:1: not a lock file line")
+
+
+def test_a_crash_on_one_document_is_reported_and_exits_3(tmp_path: Path, capsys, monkeypatch) -> None:
+    from virtconform.engine.qemu import builder
+    root = repo(tmp_path)
+    real = builder.build_command_line
+
+    def flaky(dom, *a, **kw):
+        if "chardevs" in (dom.name or ""):
+            raise RuntimeError("boom")
+        return real(dom, *a, **kw)
+    monkeypatch.setattr(builder, "build_command_line", flaky)
+    rc, out, _ = check(root, "--update", "--no-cache", capsys=capsys)
+    assert rc == 3
+    assert "internal error: RuntimeError: boom" in out
+    crashed = [ln.split(":")[0] for ln in out.splitlines() if ": FAIL" in ln and "internal error" in ln]
+    assert crashed == ["domains/chardevs.xml"]

@@ -230,9 +230,10 @@ def test_pre_commit_hook_fails_on_the_invalid_document_then_passes(scenario: Sce
     shutil.copytree(scenario.root, work)
     (work / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {tmp_path / 'hooks'}\n    rev: {rev}\n    hooks:\n"
-        "      - id: virtconform-validate\n")
+        "      - id: virtconform-validate\n      - id: virtconform-check\n")
     bad = scenario.planted["invalid"]
-    run = [sys.executable, "-m", "pre_commit", "run", "--files", bad, "--color", "never"]
+    run = [sys.executable, "-m", "pre_commit", "run", "virtconform-validate", "--files", bad,
+           "--color", "never"]
     p = subprocess.run(run, cwd=work, capture_output=True, text=True)
     if p.returncode not in (0, 1) or "An error has occurred" in p.stdout + p.stderr:
         pytest.skip(f"pre-commit cannot install the hook here: {(p.stdout + p.stderr)[-500:]}")
@@ -242,3 +243,12 @@ def test_pre_commit_hook_fails_on_the_invalid_document_then_passes(scenario: Sce
     p = subprocess.run(run, cwd=work, capture_output=True, text=True)
     assert p.returncode == 0, p.stdout
     assert "Passed" in p.stdout
+    # the check hook holds the whole repository to the lock: the MAC, memory and new
+    # document still fail until the lock is updated
+    run_check = [sys.executable, "-m", "pre_commit", "run", "virtconform-check", "--all-files",
+                 "--color", "never"]
+    p = subprocess.run(run_check, cwd=work, capture_output=True, text=True)
+    assert p.returncode == 1 and scenario.planted["mac"] in p.stdout, p.stdout[-2000:]
+    assert vc(work, "check", "--update").returncode == 0
+    p = subprocess.run(run_check, cwd=work, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout[-2000:]

@@ -15,8 +15,11 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 
-def expand(paths: list[str], pattern: str) -> list[str]:
-    """Files as given, directories replaced by their files matching ``pattern`` (sorted)."""
+def expand(paths: list[str], pattern: str = "*.xml") -> list[str]:
+    """Files as given, directories replaced by their files matching ``pattern`` (sorted).
+
+    Names that are neither (missing files, ``-``) are kept as given: reading them
+    reports the located error. A directory without any match is an input error."""
     import fnmatch
     import os
 

@@ -111,15 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="walk this RELAX NG grammar instead (any language; implies --raw)")
     p.set_defaults(module="generate")
 
-    p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")
-    p.add_argument("--seconds", type=float, default=60, help="time budget")
+    p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
+    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.add_argument("--out", metavar="DIR", help="where minimized failing inputs go")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes")
-    p.add_argument("--database", metavar="DIR", help="shared Hypothesis example database")
+    p.add_argument("--out", metavar="DIR",
+                   help="where minimized failing inputs go (default: a new temporary directory)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--database", metavar="DIR|redis://HOST:PORT/DB",
+                   help="example database shared with other campaigns: a directory, or a Redis server")
     p.add_argument("--property", action="append",
                    help="run only this property (repeatable; default: all)")
+    p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
+                   help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
+    p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
@@ -132,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     a.add_argument("docs", nargs="*", metavar="DOC", help="documents or directories (recursive *.xml)")
     a = actions.add_parser("diff", help="documents one grammar accepts and the other rejects, both ways")
-    a.add_argument("old", metavar="OLD.rng")
-    a.add_argument("new", metavar="NEW.rng")
+    a.add_argument("old", metavar="OLD.rng", help="the grammar before")
+    a.add_argument("new", metavar="NEW.rng", help="the grammar after")
     a.add_argument("--count", type=int, default=100,
                    help="random documents walked from each grammar, besides the targeted ones (default: 100)")
     a.add_argument("--seed", type=int, default=0, help="seed of the walks (default: 0)")
@@ -175,7 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (default: all cores)")
     p.add_argument("--shard", metavar="K/N", help="check only the K-th of N slices (CI matrices)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build every document again instead of reusing results for unchanged bytes "
+                        "(kept in .virtconform_cache/)")
     p.set_defaults(module="check")
+
+    from . import crosscheck
+    crosscheck.add_parser(sub)
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")

@@ -8,7 +8,6 @@ and kind: ``valid``, ``target NAME``, ``guest ABI``) that every report format sh
 """
 from __future__ import annotations
 
-import difflib
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -65,6 +64,18 @@ class DocResult:
     abi: dict[str, Any] | None = None
     internal: str | None = None
 
+    def cached(self) -> dict[str, Any]:
+        """What the result cache keeps (all but timing and the ABI gate)."""
+        return {"invalid": self.invalid, "entries": self.entries, "refusals": self.refusals}
+
+    @classmethod
+    def from_cache(cls, path: str, data: dict[str, Any], old: bytes | None | bool) -> DocResult:
+        invalid = data.get("invalid")
+        return cls(path, invalid=tuple(invalid) if invalid else None,  # type: ignore[arg-type]
+                   entries=data["entries"],
+                   refusals={k: tuple(v) for k, v in data["refusals"].items()},  # type: ignore[misc]
+                   abi={"new": True} if old is None else None)
+
 
 @dataclass
 class Outcome:
@@ -82,8 +93,9 @@ class Outcome:
 
 # ---------------------------------------------------------------- discovery
 
-def discover(config: Config, paths: list[str]) -> list[Path]:
-    """The documents to check: ``paths`` (files, directories) or the include globs."""
+def discover(config: Config, paths: list[str]) -> list[tuple[str, Path]]:
+    """The documents to check, as (name relative to the configuration, path), sorted:
+    ``paths`` (files, directories) or the include globs."""
     import fnmatch
 
     found: dict[str, Path] = {}
@@ -109,10 +121,10 @@ def discover(config: Config, paths: list[str]) -> list[Path]:
         elif "\n" in rel or "\r" in rel:
             raise UsageError("a document name with a line break cannot be locked", path=rel,
                              line=0, column=0)
-    return [found[k] for k in sorted(found)]
+    return [(k, found[k]) for k in sorted(found)]
 
 
-def shard(items: list[Path], spec: str | None) -> list[Path]:
+def shard(items: list[Any], spec: str | None) -> list[Any]:
     """The K-th of N interleaved slices (1-based), for CI matrices."""
     if not spec:
         return items
@@ -144,18 +156,18 @@ def _prepare(config: Config) -> None:
     _STATE.update(profile=profile, conf=conf, targets=[(t.name, t.flags) for t in config.targets])
 
 
-def check_document(rel: str, path: str, old: bytes | None | bool) -> DocResult:
-    """Validate, model, build for every target; the ABI gate when ``old`` is bytes."""
+def check_document(rel: str, data: bytes, old: bytes | None | bool) -> DocResult:
+    """Validate, model, build for every target; the ABI gate when ``old`` is bytes
+    (``None``: the document is new since the base; ``False``: no base given)."""
     from virtconform.engine.loader import parse_domain
     from virtconform.engine.qemu.builder import build_command_line
-    from virtconform.engine.xmlio import parse_bytes, read_bytes
+    from virtconform.engine.xmlio import parse_bytes
 
     t0 = time.perf_counter()
     res = DocResult(rel)
     profile, conf = _STATE["profile"], _STATE["conf"]
     try:
         try:
-            data = read_bytes(path)
             dom = parse_domain(parse_bytes(data, rel), profile.capabilities)
         except VirtconformError as e:
             res.invalid = (e.line or 0, e.column or 0, e.message)
@@ -203,11 +215,14 @@ def _abi(rel: str, old_data: bytes, new: Any, new_data: bytes) -> dict[str, Any]
     }
 
 
-def _work_chunk(chunk: list[tuple[str, str, bytes | None | bool]]) -> list[DocResult]:
+Work = tuple[str, bytes, "bytes | None | bool"]
+
+
+def _work_chunk(chunk: list[Work]) -> list[DocResult]:
     return [check_document(*item) for item in chunk]
 
 
-def run_documents(items: list[tuple[str, str, bytes | None | bool]], jobs: int,
+def run_documents(items: list[Work], jobs: int,
                   progress: Callable[[int, int], None] | None = None) -> list[DocResult]:
     """check_document over ``items`` on ``jobs`` forked processes (in-process for 1)."""
     total = len(items)
@@ -233,22 +248,24 @@ def run_documents(items: list[tuple[str, str, bytes | None | bool]], jobs: int,
 # ---------------------------------------------------------------- judging
 
 def run_check(config: Config, paths: list[str], *, update: bool = False, base: str | None = None,
-              jobs: int = 0, shard_spec: str | None = None,
+              jobs: int = 0, shard_spec: str | None = None, use_cache: bool = True,
               progress: Callable[[int, int], None] | None = None) -> Outcome:
     t0 = time.perf_counter()
     everything = discover(config, paths)
+    if not everything:  # "checked 0 documents" is no evidence of anything
+        where = " ".join(paths) if paths else f"include = {config.include}"
+        raise UsageError(f"no document to check ({where} matches no file)",
+                         path=str(config.path or config.root), line=0, column=0)
     docs = shard(everything, shard_spec)
-    present = {config.rel(d) for d in everything}
+    present = {rel for rel, _ in everything}
     whole = not paths      # the include globs name every document: others are gone
     lock = read_lock(config.lockfile)
     old: dict[Path, bytes | None] = {}
     if base:
         from .gitbase import old_versions
-        old = old_versions(config.root, base, docs)
-    _prepare(config)
-    items = [(config.rel(d), str(d), old.get(d, False) if base else False) for d in docs]
-    results = sorted(run_documents(items, jobs or os.cpu_count() or 1, progress),
-                     key=lambda r: r.path)
+        old = old_versions(config.root, base, [d for _, d in docs])
+    results, cache = _run_cached(config, docs, old if base else None, jobs, use_cache, progress)
+    results.sort(key=lambda r: r.path)
     names = [t.name for t in config.targets]
     checks: list[Check] = []
     fresh: Entries = {}
@@ -271,8 +288,70 @@ def run_check(config: Config, paths: list[str], *, update: bool = False, base: s
             write_lock(config.lockfile, merged, names,
                        ["targets:"] + [f"  {t.describe()}" for t in config.targets])
             written = True
+    if cache is not None:
+        cache.save(prune=whole and not shard_spec)
     return Outcome(checks, len(docs), names, time.perf_counter() - t0, written,
                    sum(1 for r in results if r.internal))
+
+
+def _run_cached(config: Config, docs: list[tuple[str, Path]], old: dict[Path, bytes | None] | None, jobs: int,
+                use_cache: bool, progress: Callable[[int, int], None] | None) -> tuple[list[DocResult], Any]:
+    """Results of every document: from the cache when its bytes were seen in the same
+    context, else from the workers (the schema is only compiled when something is left)."""
+    from .cache import ResultCache, context_key, digest
+
+    cache = None
+    if use_cache:
+        conf = None
+        if config.qemu_conf is not None:
+            try:
+                conf = config.qemu_conf.read_bytes()
+            except OSError as e:
+                raise UsageError(f"cannot read qemu_conf: {e.strerror}", path=str(config.qemu_conf),
+                                 line=0, column=0) from None
+        cache = ResultCache(config.root, context_key(
+            config.profile, conf, [(t.name, t.flags) for t in config.targets]))
+    results: list[DocResult] = []
+    todo: list[Work] = []
+    keys: dict[str, str] = {}
+    for rel, d in docs:
+        was = old.get(d, False) if old is not None else False
+        try:
+            data = _read(str(d))
+        except VirtconformError as e:
+            results.append(DocResult(rel, invalid=(e.line or 0, e.column or 0, e.message)))
+            continue
+        key = keys[rel] = digest(data)
+        hit = cache.get(key) if cache is not None and not isinstance(was, bytes) else None
+        if hit is not None:
+            results.append(DocResult.from_cache(rel, hit, was))
+        else:
+            todo.append((rel, data, was))
+    if todo:
+        _prepare(config)
+        done = run_documents(todo, jobs or os.cpu_count() or 1, progress)
+        for r in done:
+            if cache is not None and not r.internal:
+                cache.put(keys[r.path], r.cached())
+        results += done
+    return results, cache
+
+
+def _read(path: str) -> bytes:
+    """The bytes of a small regular file without importing lxml (a warm run never parses);
+    anything else goes through xmlio.read_bytes and its limits and messages."""
+    import stat
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode) and st.st_size < 1 << 20:
+            with open(path, "rb") as f:
+                data = f.read(1 << 20)
+            if len(data) < 1 << 20:
+                return data
+    except OSError:
+        pass
+    from virtconform.engine.xmlio import read_bytes
+    return read_bytes(path)
 
 
 def _rel_lock(config: Config) -> str:
@@ -284,6 +363,7 @@ def _rel_lock(config: Config) -> str:
 
 def entry_diff(old: list[str], new: list[str]) -> list[str]:
     """``- line`` / ``+ line`` for the lines of a lock entry that changed."""
+    import difflib
     out: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if tag != "equal":

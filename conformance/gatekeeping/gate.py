@@ -135,6 +135,6 @@ def report_lines(report: GateReport, where: str, all_targets: list[str]) -> list
         lines.append(f"{where}: guest ABI NOT CHECKED: no target builds both versions ({why})")
     else:
         skipped = [t.name for t in report.targets if not t.checked]
-        lines.append(f"{where}: checked {len(checked)} of {len(all_targets)} targets"
-                     + (f" (refused by both or one: {', '.join(skipped)})" if skipped else ""))
+        lines.append(f"{where}: compared on {len(checked)} of {len(all_targets)} targets"
+                     + (f"; not on {', '.join(skipped)}, where a version is refused" if skipped else ""))
     return lines

@@ -17,6 +17,7 @@ gives back its command line unambiguously. Lines starting with ``#`` are comment
 """
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -31,19 +32,29 @@ REFUSED = "refused: "
 Entries = dict[tuple[str, str], list[str]]
 
 
-def _word(w: str) -> str:
-    return shlex.quote(w) if w else "''"
+_NEEDS_QUOTES = re.compile(r"[^\w@%+=:,./-]", re.ASCII)   # shlex.quote's rule
+
+
+def _words(words: list[str]) -> list[str]:
+    """shlex.quote for each word; one regex over them all when none needs it (most lines)."""
+    if "" in words or _NEEDS_QUOTES.search(",".join(words)):
+        return [shlex.quote(w) for w in words]
+    return words
 
 
 def entry_lines(env: list[tuple[str, str]], argv: list[str]) -> list[str]:
     """The body of one entry: environment entries, then one option per line."""
-    lines = [_word(f"{k}={v}") for k, v in env]
-    lines += [" ".join(_word(w) for w in group) for group in option_groups(argv)]
-    return lines
+    lines = _words([f"{k}={v}" for k, v in env])
+    quoted = _words(argv)
+    return lines + [" ".join(group) for group in option_groups(quoted)]
 
 
 def refusal_lines(message: str) -> list[str]:
     return [REFUSED + " ".join(message.split())]
+
+
+_HEADER_LINE = re.compile(r"^document (.*) target (\S+)$", re.M)
+_STRAY_LINE = re.compile(r"^(?!  |#|document |$).*$|^document (?!.* target \S+$).*$", re.M)
 
 
 def read_lock(path: Path) -> Entries:
@@ -54,19 +65,18 @@ def read_lock(path: Path) -> Entries:
         return {}
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read the lock file: {e}", path=str(path), line=0, column=0) from None
+    stray = _STRAY_LINE.search(text)
+    heads = list(_HEADER_LINE.finditer(text))
+    if stray is None and heads and text[:heads[0].start()].strip("\n").strip():
+        stray = re.search(r"^  .*$", text[:heads[0].start()], re.M)  # a body before any header
+    if stray is not None:
+        raise UsageError("not a lock file line (regenerate it with `virtconform check --update`)",
+                         path=str(path), line=text.count("\n", 0, stray.start()) + 1, column=1)
     entries: Entries = {}
-    body: list[str] | None = None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        if line.startswith(HEADER) and SEP in line:
-            doc, _, target = line[len(HEADER):].rpartition(SEP)
-            body = entries.setdefault((doc, target), [])
-        elif line.startswith(INDENT) and body is not None:
-            body.append(line[len(INDENT):])
-        else:
-            raise UsageError("not a lock file line (regenerate it with `virtconform check --update`)",
-                             path=str(path), line=n, column=1)
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        body = entries.setdefault((m.group(1), m.group(2)), [])
+        body += [ln[2:] for ln in text[m.end():end].split("\n") if ln.startswith(INDENT)]
     return entries
 
 

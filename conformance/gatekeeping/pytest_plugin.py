@@ -61,7 +61,14 @@ class _Session:
             checker._prepare(self.config)
             self.prepared = True
         if rel not in self.results:
-            self.results[rel] = checker.check_document(rel, str(path), False)
+            from virtconform.engine.errors import VirtconformError
+            from virtconform.engine.xmlio import read_bytes
+            try:
+                data = read_bytes(str(path))
+            except VirtconformError as e:
+                self.results[rel] = checker.DocResult(rel, invalid=(e.line or 0, e.column or 0, e.message))
+            else:
+                self.results[rel] = checker.check_document(rel, data, False)
         return self.results[rel]
 
 
@@ -82,8 +89,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         docs = discover(state.config, config.getoption("virtconform"))
     except UsageError as e:
         raise pytest.UsageError(f"virtconform: {e.format()}") from None
-    for doc in docs:
-        rel = state.config.rel(doc)
+    for rel, doc in docs:
         node = DomainDocument.from_parent(session, path=doc, nodeid=rel)
         node.rel = rel
         items.extend(node.collect())

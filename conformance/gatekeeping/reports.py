@@ -21,13 +21,17 @@ def summary(outcome: Outcome) -> str:
     kinds = Counter(_kind(c) for c in outcome.failed)
     what = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     rate = outcome.documents * len(outcome.targets) / outcome.seconds if outcome.seconds else 0
-    head = (f"checked {outcome.documents} documents x {len(outcome.targets)} targets "
+    head = (f"checked {_n(outcome.documents, 'document')} x {_n(len(outcome.targets), 'target')} "
             f"in {outcome.seconds:.2f} s ({rate:,.0f} document-targets/s)")
     if outcome.lock_written:
         head += "; lock file written"
     if not outcome.failed:
         return f"{head}: all hold"
-    return f"{head}: {docs_failed} documents failed ({what})"
+    return f"{head}: {_n(docs_failed, 'document')} failed ({what})"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _kind(c: Check) -> str:
