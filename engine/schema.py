@@ -74,8 +74,8 @@ class CompiledSchema:
     @property
     def algebra(self) -> rngderiv.Algebra | None:
         """The derivative algebra, built on first need; None if the grammar uses what it lacks."""
-        from . import rngderiv, rngtree  # only invalid documents need them
         if self._algebra is False:
+            from . import rngderiv, rngtree  # only invalid documents need them
             try:
                 self._algebra = rngderiv.Algebra(rngtree.from_tree(self.tree.getroot(), Path(self.path)))
             except (rngtree.GrammarError, RecursionError):
@@ -139,19 +139,13 @@ def _indent(doc: Document, line: int) -> int:
     return len(text) - len(text.lstrip()) + 1
 
 
+_START_TAG = re.compile(rb"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
 def _start_tag_end(data: bytes, offset: int) -> int:
     """Offset of the '>' closing the start tag that begins at ``offset`` (quotes respected)."""
-    quote = 0
-    for i in range(offset, len(data)):
-        c = data[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in (0x22, 0x27):
-            quote = c
-        elif c == 0x3E:
-            return i
-    return len(data) - 1
+    m = _START_TAG.match(data, offset)
+    return m.end() - 1 if m else len(data) - 1
 
 
 def _locate(doc: Document, d: Diagnostic) -> tuple[int, int]:

@@ -92,23 +92,10 @@ def _parser() -> etree.XMLParser:
 _PARSER = _parser()  # reused: building one per document costs more than parsing a domain
 
 
-def read_stdin(limit: int = MAX_BYTES) -> bytes:
-    """Standard input, at most ``limit`` bytes (more is refused, as for files)."""
-    import sys
-    try:
-        data = sys.stdin.buffer.read(limit + 1)
-    except (OSError, ValueError, AttributeError) as e:
-        raise InputError(f"cannot read standard input: {e}", path="-", line=0, column=0) from None
-    if len(data) > limit:
-        raise DocumentError(f"document is larger than the limit of {limit} bytes", path="-",
-                            line=1, column=1)
-    return data
-
-
 def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1."""
     if path == "-":
-        return read_stdin(limit)
+        raise InputError("reading standard input is not supported", path=path, line=0, column=0)
     try:
         st = os.stat(path)
     except FileNotFoundError:

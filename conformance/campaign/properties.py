@@ -490,6 +490,8 @@ for _p in [
 ]:
     register(_p)
 
+from . import differential  # noqa: E402,F401 - registers agrees-with-libvirt (needs ../shared/oracle)
+
 
 def run_one(prop: Property, xml: str) -> bool:
     """Run a property; False when it was skipped. Failures raise AssertionError (or worse)."""

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+
+
+def converter(args: argparse.Namespace) -> Callable[[str, bytes], str]:
+    """(name, bytes) -> the domain XML; raises located VirtconformErrors."""
+    from virtconform.engine.caps.profiles import get_profile
+    from virtconform.engine.qemu.argvparse import argv_to_xml
+
+    caps = get_profile(args.profile).capabilities
+    return lambda name, data: argv_to_xml(_text(name, data), caps, name)
 
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.conformance.cli.inputs import for_each
-    from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.qemu.argvparse import argv_to_xml
-
-    profile = get_profile(args.profile)
-    return for_each(args.files, "*.args",
-                    lambda name, data: argv_to_xml(_text(name, data), profile.capabilities, name))
+    return for_each(args.files, "*.args", converter(args))
 
 
 def _text(path: str, data: bytes) -> str:

@@ -55,7 +55,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         report = reports.FORMATS[args.format](outcome)
     if args.output:
-        Path(args.output).write_text(report, encoding="utf-8")
+        try:
+            Path(args.output).write_text(report, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write the report: {e.strerror}", path=args.output,
+                             line=0, column=0) from None
         if args.format != "text":
             print(reports.summary(outcome), file=sys.stderr)
     else:

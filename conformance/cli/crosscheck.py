@@ -17,13 +17,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--caps", action="append", metavar="SPEC",
                    help="capability set (named set or flag names; repeatable; default: every named set)")
     p.add_argument("--count", type=int, help="generated documents (as `virtconform generate`)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the generated documents (default: 0)")
     p.add_argument("files", nargs="*", metavar="FILE", help="documents or directories of *.xml")
     p.add_argument("--mode", action="append", choices=["xml2xml", "argv", "argv2xml"],
                    help="only these modes (repeatable; default: all)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes for our engine (default: CPUs)")
     p.add_argument("--minimize-seconds", type=float, default=20.0, metavar="S",
-                   help="time for minimizing the witnesses (default 20; 0: keep the smallest seen)")
+                   help="time for minimizing the witnesses; 0: keep the smallest seen (default: 20.0)")
     p.add_argument("--deviations", metavar="FILE", help="table of deliberate deviations "
                    "(default: the project's docs/deviations.md; 'none' for no table)")
     p.add_argument("--out", metavar="DIR", help="also write every group's witness to DIR")

@@ -56,12 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="documents, directories (every *.xml below) or - for standard input")
+    _inputs(p, "domain XML")
     p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against "
                                     "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
-    p.add_argument("--jobs", type=int, default=0, metavar="N",
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes for many files (default: all cores)")
     p.set_defaults(module="validate")
 
@@ -131,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True,
+                               help="compile, check, diff or coverage")
     a = actions.add_parser("compile", help="compile the .rnc sources to the shipped .rng files")
     a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     a = actions.add_parser("check", help="the .rng files are fresh, the grammar compiles, and documents "
@@ -139,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
     a.add_argument("docs", nargs="*", metavar="DOC", help="documents or directories (recursive *.xml)")
     a = actions.add_parser("diff", help="documents one grammar accepts and the other rejects, both ways")
-    a.add_argument("old", metavar="OLD.rng")
-    a.add_argument("new", metavar="NEW.rng")
+    a.add_argument("old", metavar="OLD.rng", help="the grammar before")
+    a.add_argument("new", metavar="NEW.rng", help="the grammar after")
     a.add_argument("--count", type=int, default=100,
                    help="random documents walked from each grammar, besides the targeted ones (default: 100)")
     a.add_argument("--seed", type=int, default=0, help="seed of the walks (default: 0)")

@@ -148,7 +148,7 @@ def check_documents(directory: Path, fresh: dict[Path, str], docs: list[str]) ->
     from virtconform.engine.xmlio import read_document
 
     from .inputs import expand
-    files = expand(docs)
+    files = expand(docs, "*.xml")
     if not files:
         return 0
     main_rng = next((p for p in fresh if p.name == "domain.rng"), next(iter(fresh)))
@@ -222,7 +222,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     corpus = args.corpus or (["corpus"] if Path("corpus").is_dir() else [])
     if not corpus:
         raise UsageError("name the documents or directories to measure (there is no ./corpus)")
-    report = patterncov.measure(grammar, grammar_path, expand(corpus))
+    report = patterncov.measure(grammar, grammar_path, expand(corpus, "*.xml"))
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1)
         sys.stdout.write("\n")

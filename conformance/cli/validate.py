@@ -1,6 +1,7 @@
 """``virtconform validate FILE|DIR|- ...``: RELAX NG validation per ../shared/CONTRACT.md.
 
-Files, directories (every ``*.xml`` below, sorted) and ``-`` (standard input)
+Files, directories (every ``*.xml`` below, sorted) and ``-`` (standard input, named
+``<stdin>`` in diagnostics)
 are checked against one compiled schema. Many files are split over worker
 processes forked after the schema is loaded (each keeps its own caches);
 results are printed in input order, so the output is the same with any
@@ -17,9 +18,9 @@ from collections.abc import Iterator
 
 from virtconform.engine import schema
 from virtconform.engine.errors import DocumentError, InputError
-from virtconform.engine.xmlio import parse_bytes, read_document, read_stdin
+from virtconform.engine.xmlio import parse_bytes, read_document
 
-from .inputs import expand
+from .inputs import STDIN, STDIN_NAME, expand, read_input
 
 #: below this many files a pool costs more than it saves
 _PARALLEL_FROM = 64
@@ -34,7 +35,11 @@ _STDIN: bytes | None = None
 def check_one(path: str) -> Result:
     """One document: (path, 0 valid / 1 invalid / 2 unreadable, printed lines, JSON errors)."""
     try:
-        doc = parse_bytes(_STDIN or b"", "-") if path == "-" else read_document(path)
+        if path == STDIN:
+            path = STDIN_NAME
+            doc = parse_bytes(_STDIN or b"", path)
+        else:
+            doc = read_document(path)
         problems = schema.validate(doc, _SCHEMA)
         return (path, 1 if problems else 0, [p.format(path) for p in problems],
                 [p.as_dict() for p in problems])
@@ -64,8 +69,10 @@ def results(files: list[str], jobs: int) -> Iterator[Result]:
         return
     import multiprocessing
     chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    # the first chunk here: the workers, forked after it, inherit the warm caches
+    yield from _check_chunk(chunks[0])
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for batch in pool.imap(_check_chunk, chunks):
+        for batch in pool.imap(_check_chunk, chunks[1:]):
             yield from batch
 
 
@@ -79,16 +86,12 @@ def run(args: argparse.Namespace) -> int:
     _SCHEMA = args.schema
     cs = schema.load_schema(args.schema)  # bad --schema: exit 2 before any file
     del cs
-    files = expand(args.files)
-    if files.count("-") > 1:
+    files = expand(args.files, "*.xml")
+    if files.count(STDIN) > 1:
         from virtconform.engine.errors import UsageError
         raise UsageError("standard input (-) can be read only once")
-    if "-" in files:
-        try:
-            _STDIN = read_stdin()
-        except (InputError, DocumentError) as e:
-            e.located(path="-")
-            raise
+    if STDIN in files:
+        _STDIN = read_input(STDIN)[1]
     report: list[dict[str, object]] = []
     unreadable = invalid = valid = 0
     err = sys.stderr

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 
-def run(args: argparse.Namespace) -> int:
-    from virtconform.conformance.cli.inputs import for_each
+def converter(args: argparse.Namespace) -> Callable[[str, bytes], str]:
+    """(name, bytes) -> the formatted domain; raises located VirtconformErrors."""
     from virtconform.engine.caps.profiles import get_profile
     from virtconform.engine.loader import parse_domain
     from virtconform.engine.xmlio import parse_bytes
@@ -14,5 +15,9 @@ def run(args: argparse.Namespace) -> int:
 
     def convert(name: str, data: bytes) -> str:
         return parse_domain(parse_bytes(data, name), caps, validate=args.validate).to_xml()
+    return convert
 
-    return for_each(args.files, "*.xml", convert)
+
+def run(args: argparse.Namespace) -> int:
+    from virtconform.conformance.cli.inputs import for_each
+    return for_each(args.files, "*.xml", converter(args))

@@ -4,8 +4,9 @@ The idea of ``campaign/minimize.py`` (delete elements, then attributes, while
 the failure stays the same), batched: the oracle answers in batches and our
 engine in worker processes, so every round tries *all* single deletions of
 every witness being minimized at once, then all the deletions that kept the
-kind together (or, when that loses it, the first one). Elements go before
-attributes; the pinned ``<uuid>`` and ``<mac>`` stay. Time-bounded: at the
+kind together (or, when that loses it, the first one). Top-level parts and
+devices go first, then any element, then attributes; the pinned ``<uuid>`` and
+``<mac>`` stay. Time-bounded: at the
 deadline every witness is the smallest found so far.
 """
 from __future__ import annotations
@@ -27,6 +28,9 @@ _KEEP = frozenset({"uuid", "mac"})
 #: candidates tried per witness per round (the rest wait for the next round)
 _PER_ROUND = 160
 
+#: what a round deletes: whole top-level parts and devices first, then any element, then attributes
+PHASES = ("top", "elements", "attributes")
+_TOP_DEPTH = 2  # /domain/X and /domain/devices/X
 Deletion = tuple[int, str | None]  # (element number in document order, attribute name or None)
 
 
@@ -38,7 +42,7 @@ class Target:
     probe: Probe
     rounds: int = 0
     done: bool = False
-    phase: str = "elements"
+    phase: str = PHASES[0]
     tried: set[str] = field(default_factory=set)
 
     @property
@@ -104,10 +108,17 @@ def minimize(checker: Checker, targets: Sequence[Target], deadline: float) -> No
 
 
 def _next_phase(t: Target) -> None:
-    if t.phase == "elements":
-        t.phase = "attributes"
+    if t.phase in PHASES[:-1]:
+        t.phase = PHASES[PHASES.index(t.phase) + 1]
     else:
         t.done = True
+
+
+def _depth(e: etree._Element) -> int:
+    n = 0
+    while (e := e.getparent()) is not None:
+        n += 1
+    return n
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:
@@ -118,9 +129,9 @@ def _candidates(t: Target) -> list[tuple[Deletion, str]]:
     root = etree.fromstring(t.text.encode(), _PARSER)
     els = _elements(root)
     out: list[tuple[Deletion, str]] = []
-    if t.phase == "elements":
+    if t.phase in ("top", "elements"):
         for i, e in enumerate(els):
-            if i and e.tag not in _KEEP:
+            if i and e.tag not in _KEEP and (t.phase == "elements" or _depth(e) <= _TOP_DEPTH):
                 out.append(((i, None), _apply(t.text, [(i, None)])))
     else:
         for i, e in enumerate(els):

@@ -123,6 +123,11 @@ class Oracle:
             return Answer(HOST, lines[-1].strip() if lines else "depends on the host")
         raise self._fail(proc, cmd)
 
+    def _singles(self, mode: str, paths: Sequence[str], flags: Iterable[str] | None) -> dict[str, Answer]:
+        """Single runs side by side (they mostly wait on the process)."""
+        with ThreadPoolExecutor(min(8, max(1, len(paths)))) as threads:
+            return dict(zip(paths, threads.map(lambda p: self.single(mode, p, flags), paths), strict=True))
+
     def batch(self, mode: str, paths: Sequence[str], flags: Iterable[str] | None = None) -> dict[str, Answer]:
         """Answers for every path; crashing documents are found and answered CRASH."""
         flags = list(flags or ())
@@ -135,7 +140,11 @@ class Oracle:
         out: dict[str, Answer] = {}
         todo = list(paths)
         cmd = COMMANDS[mode][1]
+        crashes = 0
         while todo:
+            if crashes >= 2:  # a batch that keeps crashing (e.g. a witness being minimized): all alone
+                out.update(self._singles(mode, todo, flags))
+                break
             proc = self._run([cmd, *self._options(mode, flags), *todo], f"{cmd} ({len(todo)} files)")
             got = _parse_batch(mode, proc.stdout)
             out.update((p, a) for p, a in got.items() if p in todo)
@@ -148,9 +157,9 @@ class Oracle:
                 break
             # the crashing document is among the first unanswered ones (the answers lost
             # with the process fit in its output buffer): answer those by single runs
+            crashes += 1
             alone = rest[:ISOLATE]
-            with ThreadPoolExecutor(min(8, max(1, len(alone)))) as threads:
-                out.update(zip(alone, threads.map(lambda p: self.single(mode, p, flags), alone), strict=True))
+            out.update(self._singles(mode, alone, flags))
             if not any(out[p].status == CRASH for p in alone) and len(rest) <= ISOLATE:
                 self.batch_only_crashes += 1
             todo = rest[ISOLATE:]

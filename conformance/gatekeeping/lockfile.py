@@ -32,15 +32,21 @@ REFUSED = "refused: "
 Entries = dict[tuple[str, str], list[str]]
 
 
-def _word(w: str) -> str:
-    return shlex.quote(w) if w else "''"
+_NEEDS_QUOTES = re.compile(r"[^\w@%+=:,./-]", re.ASCII)   # shlex.quote's rule
+
+
+def _words(words: list[str]) -> list[str]:
+    """shlex.quote for each word; one regex over them all when none needs it (most lines)."""
+    if "" in words or _NEEDS_QUOTES.search(",".join(words)):
+        return [shlex.quote(w) for w in words]
+    return words
 
 
 def entry_lines(env: list[tuple[str, str]], argv: list[str]) -> list[str]:
     """The body of one entry: environment entries, then one option per line."""
-    lines = [_word(f"{k}={v}") for k, v in env]
-    lines += [" ".join(_word(w) for w in group) for group in option_groups(argv)]
-    return lines
+    lines = _words([f"{k}={v}" for k, v in env])
+    quoted = _words(argv)
+    return lines + [" ".join(group) for group in option_groups(quoted)]
 
 
 def refusal_lines(message: str) -> list[str]:

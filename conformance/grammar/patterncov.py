@@ -21,13 +21,9 @@ from .rng import (
     Choice,
     Element,
     Grammar,
-    Group,
-    Interleave,
     NotAllowed,
     OneOrMore,
-    Optional,
     Pattern,
-    Ref,
     Value,
     ZeroOrMore,
 )
@@ -92,27 +88,8 @@ class Report:
 
 
 def _local(body: Pattern) -> list[Pattern]:
-    """The nodes of an element's own content (refs followed, child elements not entered)."""
-    out: list[Pattern] = []
-    seen: set[int] = set()
-    stack = [body]
-    while stack:
-        p = stack.pop()
-        if id(p) in seen:
-            continue
-        seen.add(id(p))
-        out.append(p)
-        if isinstance(p, Element):
-            continue
-        if isinstance(p, Ref):
-            stack.append(p.resolve())
-        elif isinstance(p, Group | Interleave | Choice):
-            stack.extend(reversed(p.items))
-        elif isinstance(p, Optional | ZeroOrMore | OneOrMore):
-            stack.append(p.item)
-        elif isinstance(p, Attribute):
-            stack.append(p.body)
-    return out
+    """The nodes of an element's own content, attribute values included."""
+    return structure.local_nodes(body, attributes=True)
 
 
 def _values(p: Pattern) -> list[str]:

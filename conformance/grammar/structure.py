@@ -73,9 +73,10 @@ def label(nc: NameClass) -> list[str]:
     return ["*"]
 
 
-def local_elements(body: Pattern) -> list[Element]:
-    """Element patterns directly in an element's content (refs followed, not into elements)."""
-    out: list[Element] = []
+def local_nodes(body: Pattern, attributes: bool = False) -> list[Pattern]:
+    """The nodes of an element's own content: refs followed, child elements listed but not
+    entered, attribute values entered only when ``attributes``."""
+    out: list[Pattern] = []
     seen: set[int] = set()
     stack = [body]
     while stack:
@@ -83,15 +84,21 @@ def local_elements(body: Pattern) -> list[Element]:
         if id(p) in seen:
             continue
         seen.add(id(p))
-        if isinstance(p, Element):
-            out.append(p)
-        elif isinstance(p, Ref):
+        out.append(p)
+        if isinstance(p, Ref):
             stack.append(p.resolve())
         elif isinstance(p, Group | Interleave | Choice):
             stack.extend(reversed(p.items))
         elif isinstance(p, Optional | ZeroOrMore | OneOrMore):
             stack.append(p.item)
+        elif isinstance(p, Attribute) and attributes:
+            stack.append(p.body)
     return out
+
+
+def local_elements(body: Pattern) -> list[Element]:
+    """Element patterns directly in an element's content."""
+    return [p for p in local_nodes(body) if isinstance(p, Element)]
 
 
 def contexts(grammar: Grammar, max_depth: int = 14, limit: int = 20000) -> list[Context]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -37,8 +37,9 @@ from .rng import (
     Text,
     Value,
     ZeroOrMore,
+    children,
 )
-from .walker import INT_RANGES, RandomChooser, Unsatisfiable, Walker, min_costs
+from .walker import INT_RANGES, Content, RandomChooser, Unsatisfiable, Walker, min_costs
 
 Plan = dict[int, object]  # pattern id -> decision (index, count, "reverse", or a string value)
 
@@ -52,12 +53,6 @@ class Feature:
 
     plan: Plan
     what: str
-
-
-@dataclass
-class _Out:
-    attrs: dict[str, str] = field(default_factory=dict)
-    items: list[str | etree._Element] = field(default_factory=list)
 
 
 class Builder:
@@ -82,7 +77,7 @@ class Builder:
             elif isinstance(p, Element):
                 got = False
             else:
-                got = any(self.leads(c, goal) for c in _kids(p))
+                got = any(self.leads(c, goal) for c in children(p))
             self._leads[key] = got
         return got
 
@@ -91,7 +86,7 @@ class Builder:
 
     def document(self, chain: list[Element], plan: Plan | None = None) -> etree._Element:
         """A document through ``chain`` (root element pattern first); ``plan`` applies to the last."""
-        out = _Out()
+        out = Content()
         self._plan = plan if plan is not None else {}
         self.fill(self.start, out, chain, 0, None)
         roots = [i for i in out.items if not isinstance(i, str)]
@@ -100,8 +95,7 @@ class Builder:
         return roots[0]
 
     def element(self, p: Element, chain: list[Element], level: int) -> etree._Element:
-        el = etree.Element(self.values.name(p.name))
-        out = _Out()
+        out = Content()
         on_chain = level < len(chain) and chain[level] is p
         if on_chain and level == len(chain) - 1:
             self.fill(p.body, out, chain, level + 1, self._plan)
@@ -109,21 +103,9 @@ class Builder:
             self.fill(p.body, out, chain, level + 1, None)
         else:
             self.fill(p.body, out, [], 0, None)
-        for k, v in out.attrs.items():
-            el.set(k, v)
-        last: etree._Element | None = None
-        for item in out.items:
-            if isinstance(item, str):
-                if last is None:
-                    el.text = (el.text or "") + item
-                else:
-                    last.tail = (last.tail or "") + item
-            else:
-                el.append(item)
-                last = item
-        return el
+        return out.build(self.values.name(p.name))
 
-    def fill(self, p: Pattern, out: _Out, chain: list[Element], level: int, plan: Plan | None) -> None:
+    def fill(self, p: Pattern, out: Content, chain: list[Element], level: int, plan: Plan | None) -> None:
         """Produce ``p`` into ``out``; ``chain[level]`` is the element still to reach, if any."""
         goal = chain[level] if level < len(chain) else None
         decided = plan.get(id(p)) if plan is not None else None
@@ -135,9 +117,9 @@ class Builder:
             else:
                 out.items.append(self.element(p, [], 0))
         elif isinstance(p, Attribute):
-            value = _Out()
+            value = Content()
             self.fill(p.body, value, [], 0, plan)
-            out.attrs[self.values.name(p.name)] = "".join(i for i in value.items if isinstance(i, str))
+            out.attrs[self.values.name(p.name)] = value.text()
         elif isinstance(p, Group | Interleave):
             items = list(p.items)
             if decided == "reverse":
@@ -167,7 +149,7 @@ class Builder:
                 else:
                     self.fill(p.item, out, [], 0, plan)
         elif isinstance(p, ListP):
-            inner = _Out()
+            inner = Content()
             self.fill(p.item, inner, [], 0, plan)
             out.items.append(" ".join(i for i in inner.items if isinstance(i, str)))
         elif isinstance(p, Text):
@@ -230,7 +212,7 @@ class Builder:
             elif isinstance(p, Optional | ZeroOrMore | OneOrMore):
                 kids = [(p.item, {**route, id(p): 1})]
             else:
-                kids = [(c, route) for c in _kids(p)]
+                kids = [(c, route) for c in children(p)]
             stack.extend(reversed(kids))
 
     def data_samples(self, p: Data, limit: int) -> list[str]:
@@ -269,15 +251,3 @@ class Builder:
             if len(out) >= limit:
                 break
         return list(out)
-
-
-def _kids(p: Pattern) -> list[Pattern]:
-    if isinstance(p, Ref):
-        return [p.resolve()]
-    if isinstance(p, Group | Interleave | Choice):
-        return list(p.items)
-    if isinstance(p, Optional | ZeroOrMore | OneOrMore | ListP):
-        return [p.item]
-    if isinstance(p, Attribute | Element):
-        return [p.body]
-    return []

@@ -106,6 +106,27 @@ class Content:
         self.attrs.update(other.attrs)
         self.items.extend(other.items)
 
+    def text(self) -> str:
+        """The strings only (an attribute value, a list item)."""
+        return "".join(i for i in self.items if isinstance(i, str))
+
+    def build(self, tag: str) -> etree._Element:
+        """An element named ``tag`` with these attributes, text and children."""
+        el = etree.Element(tag)
+        for k, v in self.attrs.items():
+            el.set(k, v)
+        last: etree._Element | None = None
+        for item in self.items:
+            if isinstance(item, str):
+                if last is None:
+                    el.text = (el.text or "") + item
+                else:
+                    last.tail = (last.tail or "") + item
+            else:
+                el.append(item)
+                last = item
+        return el
+
 
 Hook = Callable[["Walker"], str]
 
@@ -251,26 +272,13 @@ class Walker:
             out.items.append(self.value(p))
 
     def element(self, p: Element) -> etree._Element:
-        el = etree.Element(self.name(p.name))
         self._count += 1
         self._depth += 1
         try:
             c = self.content(p.body)
         finally:
             self._depth -= 1
-        for k, v in c.attrs.items():
-            el.set(k, v)
-        last: etree._Element | None = None
-        for item in c.items:
-            if isinstance(item, str):
-                if last is None:
-                    el.text = (el.text or "") + item
-                else:
-                    last.tail = (last.tail or "") + item
-            else:
-                el.append(item)
-                last = item
-        return el
+        return c.build(self.name(p.name))
 
     # -------------------------------------------------------------- decisions
     def present(self, item: Pattern | None = None) -> bool:
