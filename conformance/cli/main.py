@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("argv2xml", help="the domain XML that a QEMU command line describes")
     _profile(p)
     _inputs(p, "command-line (.args)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse what libvirt 0.8.3 dropped with a warning (e.g. an unknown QEMU argument)")
+    p.add_argument("--validate", action="store_true",
+                   help="refuse a result the domain schema rejects (libvirt printed it anyway)")
     p.set_defaults(module="argv2xml")
 
     p = sub.add_parser("caps", help="capabilities of a QEMU binary from its -help output")

@@ -250,6 +250,9 @@ class Element:
     _names: ClassVar[frozenset[str]]
     _variants: ClassVar[bool] = False
     _checks: ClassVar[bool] = False
+    #: libvirt writes this element's start and end tags on lines of their own even when
+    #: it has no content (e.g. a hostdev <source> with nothing to say)
+    open_when_empty: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -432,6 +435,8 @@ class Element:
             out.append(">\n")
             out.extend(body)
             out.append(f"{pad}</{tag}>\n")
+        elif self.open_when_empty:
+            out.append(f">\n{pad}</{tag}>\n")
         else:
             out.append("/>\n")
 

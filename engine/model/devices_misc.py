@@ -145,6 +145,7 @@ class MemBalloon(Element):
 
 
 class HostdevSource(Element):
+    open_when_empty = True  # virDomainHostdevDefFormat: "<source>" ... "</source>"
     vendor = AttrChild("vendor", "id", USB_ID)
     product = AttrChild("product", "id", USB_ID)
     address = Child("address", HostPciAddress)
