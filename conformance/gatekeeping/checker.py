@@ -238,11 +238,14 @@ def run_documents(items: list[Work], jobs: int,
     gc.freeze()  # what the parent built stays shared: the workers' collector never touches it
     size = max(4, min(64, total // (jobs * 6) or 1))
     chunks = [items[i:i + size] for i in range(0, total, size)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap_unordered(_work_chunk, chunks):
-            results += part
-            if progress:
-                progress(len(results), total)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap_unordered(_work_chunk, chunks):
+                results += part
+                if progress:
+                    progress(len(results), total)
+    finally:
+        gc.unfreeze()
     return results
 
 
