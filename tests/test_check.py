@@ -260,3 +260,19 @@ def test_pytest_plugin_without_configuration_checks_every_named_set(tmp_path: Pa
     failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
     assert failed == sorted(f"mcast-cluster.xml::{n}" for n in NAMED_SETS)
     assert "refused: " in p.stdout and "Traceback" not in p.stdout
+
+
+def test_pytest_plugin_under_xdist(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("xdist")
+    root = repo(tmp_path, copies=2)
+    check(root, "--update", capsys=capsys)
+    f = root / "domains" / "fat-dirs-1.xml"
+    f.write_text(f.read_text().replace("<currentMemory>262144<", "<currentMemory>131072<"))
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", "domains",
+                        "-n", "2", "-q", "-rf", "-p", "no:cacheprovider"], cwd=root,
+                       capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout[-2000:]
+    failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
+    assert failed == ["domains/fat-dirs-1.xml::qemu-0.12.1", "domains/fat-dirs-1.xml::qemu-0.9.1"]
+    assert "1 failed" not in p.stdout and "2 failed, 14 passed" in p.stdout
+    assert "- -m " in p.stdout and "+ -m " in p.stdout
