@@ -168,7 +168,7 @@ def check_document(rel: str, data: bytes, old: bytes | None | bool) -> DocResult
     profile, conf = _STATE["profile"], _STATE["conf"]
     try:
         try:
-            dom = parse_domain(parse_bytes(data, rel), profile.capabilities)
+            dom = parse_domain(parse_bytes(data, rel), profile.capabilities, validate=True)
         except VirtconformError as e:
             res.invalid = (e.line or 0, e.column or 0, e.message)
             return res
