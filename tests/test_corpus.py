@@ -37,3 +37,35 @@ def test_a_wrong_expectation_is_detected(runner: Runner) -> None:
     broken = type(case)(case.section, case.name, {**case.spec, "caps": ""}, case.suite, case.data)
     out = runner.run_case(broken)
     assert not out.ok
+
+
+ARGV_CASES = [c for c in CASES if c.section == "xml2argv"]
+
+
+@pytest.mark.parametrize("case", ARGV_CASES, ids=[c.label for c in ARGV_CASES])
+def test_corpus_command_lines_are_libvirts(case) -> None:
+    """Every pinned command line is the one libvirt's own code builds (the -rtc date of a
+    variable clock aside: libvirt reads the clock, the corpus pins it), and every pinned
+    refusal is one libvirt makes too."""
+    import os
+    import re
+    import subprocess
+
+    from virtconform.conformance.suites.shared import oracle_command
+    from virtconform.engine.caps.flags import resolve
+    oracle = oracle_command()
+    if oracle is None:
+        pytest.skip("../shared/oracle is not present")
+    flags = ",".join(sorted(resolve(case.spec["caps"]))) or "none"
+    p = subprocess.run([str(oracle), "xml2argv", "--exact-flags", flags, str(case.data / f"{case.name}.xml")],
+                       capture_output=True, text=True,
+                       env=dict(os.environ, LIBVIRT083_ORACLE_EMULATOR_REQUIRED="1"))
+    if p.returncode in (2, 3):
+        pytest.skip(f"the oracle cannot run here: {p.stderr.strip()[-200:]}")
+    if "refuse" in case.spec:
+        assert p.returncode == 1, f"libvirt builds {case.label}: {p.stdout}"
+        return
+    assert p.returncode == 0, p.stderr
+    date = re.compile(r"-rtc base=[0-9-]+T[0-9:]+")
+    want = (case.suite / case.spec["expect"]).read_text()
+    assert date.sub("-rtc base=DATE", p.stdout) == date.sub("-rtc base=DATE", want)

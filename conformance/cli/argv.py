@@ -1,4 +1,10 @@
-"""`virtconform argv`: the QEMU command line for a domain, for a capability set."""
+"""`virtconform argv`: the QEMU command line for a domain, for a capability set.
+
+Prints libvirt's form (environment entries then argv, single spaces, no quoting);
+``--shell`` quotes words a shell would split, ``--json`` gives the words as a list.
+Parts of the document libvirt drops silently are one located warning line each on
+stderr; ``--strict`` refuses them instead.
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +14,7 @@ import sys
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.caps.profiles import get_profile
+    from virtconform.engine.errors import VirtconformError
     from virtconform.engine.loader import load_domain
     from virtconform.engine.qemu.builder import build_command_line
 
@@ -18,23 +25,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         from virtconform.engine.caps.help import read_help
         flags = read_help(args.qemu_help).flags
-    conf = None
-    if args.qemu_conf:
-        from virtconform.engine.caps.qemuconf import read_qemu_conf
-        conf = read_qemu_conf(args.qemu_conf)
+    conf = profile.qemu_conf(args.qemu_conf)
     dom = load_domain(args.file, profile.capabilities)
     try:
         cmd = build_command_line(dom, flags, profile=profile, conf=conf,
-                                 domid=args.domid if args.domid is not None else profile.domid,
-                                 migrate_from=args.migrate_from, now=args.clock_epoch)
-    except Exception as e:
-        from virtconform.engine.errors import VirtconformError
-        if isinstance(e, VirtconformError):
-            e.located(args.file)
+                                 domid=args.domid if args.domid is not None else profile.domid_for(flags),
+                                 migrate_from=args.migrate_from, now=args.clock_epoch,
+                                 strict=args.strict)
+    except VirtconformError as e:
+        e.located(args.file)
         raise
+    for warning in cmd.warnings:
+        warning.located(args.file)
+        loc = warning.format()
+        where, _, message = loc.partition(": ")
+        print(f"{where}: warning: {message}", file=sys.stderr)
     if args.json:
         json.dump(cmd.to_json(), sys.stdout)
         sys.stdout.write("\n")
+    elif args.shell:
+        sys.stdout.write(cmd.render_shell())
     else:
         sys.stdout.write(cmd.render())
     return 0
