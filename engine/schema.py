@@ -1,26 +1,29 @@
-"""RELAX NG validation of domain documents against the shipped schema.
+"""RELAX NG validation of domain documents against the shipped schema (or any other).
 
 The compiled schema is loaded once per process and reused, so validating
-thousands of documents costs one libxml2 validation each. libxml2 often
-reports no column; we derive one from the offending element (and attribute)
-so every problem is printable as ``FILE:LINE:COL: message``.
+thousands of valid documents costs one libxml2 validation each. An invalid
+document is walked again by derivatives (engine/rngderiv.py), which name the
+innermost cause and what was expected there; each problem is printable as
+``FILE:LINE:COL: message``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from .errors import DocumentError, UsageError
-from .xmlio import Document, _find_tag
+from .xmlio import Document
+
+if TYPE_CHECKING:
+    from . import rngderiv
+    from .rngderiv import Diagnostic
 
 SCHEMA_NAME = "domain.rng"
-
-_ATTR_IN_MSG = re.compile(r"\battribute ([A-Za-z_][\w.:-]*)")
 
 
 @dataclass(frozen=True)
@@ -55,78 +58,36 @@ def shipped_schema_path() -> Path:
                      path=SCHEMA_NAME, line=0, column=0)
 
 
-RNG_NS = "http://relaxng.org/ns/structure/1.0"
-_R = "{" + RNG_NS + "}"
-
-
-def _element_name(el: etree._Element) -> str | None:
-    """The plain name of an RNG <element> pattern (attribute or <name> child form)."""
-    if el.get("name"):
-        return el.get("name")
-    first = next((c for c in el if isinstance(c.tag, str)), None)
-    if first is not None and first.tag == _R + "name" and first.text:
-        return first.text.strip()
-    return None
-
-
 class CompiledSchema:
-    """A compiled RELAX NG schema plus lazily compiled per-element sub-schemas.
+    """A RELAX NG schema twice: libxml2's (fast yes/no) and derivatives (what went wrong).
 
-    libxml2 blames interleaves on their parent ("Extra element devices in
-    interleave"); validating each child against the define of its own element
-    lets us point at the innermost element that is wrong.
+    libxml2 decides validity; for an invalid document the derivative walk of
+    engine/rngderiv.py finds the innermost cause and what was expected there.
     """
 
     def __init__(self, path: str, tree: etree._ElementTree) -> None:
         self.path = path
         self.tree = tree
         self.full = etree.RelaxNG(tree)
-        self._sub: dict[str, etree.RelaxNG | None] = {}
-        self.by_tag = self._element_defines(tree.getroot())
+        self._algebra: rngderiv.Algebra | None | bool = False
 
-    @staticmethod
-    def _element_defines(grammar: etree._Element) -> dict[str, str]:
-        """{element name: define name} for elements defined once, alone in a define."""
-        counts: dict[str, int] = {}
-        for el in grammar.iter(_R + "element"):
-            name = _element_name(el)
-            if name:
-                counts[name] = counts.get(name, 0) + 1
-        out: dict[str, str] = {}
-        for d in grammar.findall(_R + "define"):
-            kids = [c for c in d if isinstance(c.tag, str) and c.tag.startswith(_R)]
-            if len(kids) == 1 and kids[0].tag == _R + "element":
-                name = _element_name(kids[0])
-                if name and counts.get(name) == 1 and d.get("name"):
-                    out[name] = d.get("name", "")
-        return out
+    @property
+    def algebra(self) -> rngderiv.Algebra | None:
+        """The derivative algebra, built on first need; None if the grammar uses what it lacks."""
+        if self._algebra is False:
+            from . import rngderiv, rngtree  # only invalid documents need them
+            try:
+                self._algebra = rngderiv.Algebra(rngtree.from_tree(self.tree.getroot(), Path(self.path)))
+            except (rngtree.GrammarError, RecursionError):
+                self._algebra = None
+        return self._algebra  # type: ignore[return-value]
 
-    def sub(self, tag: str) -> etree.RelaxNG | None:
-        """Schema whose start is the define of element ``tag``, if there is one."""
-        if tag in self._sub:
-            return self._sub[tag]
-        schema = None
-        define = self.by_tag.get(tag)
-        if define:
-            grammar = etree.fromstring(etree.tostring(self.tree.getroot()),
-                                       base_url=self.path)
-            starts = grammar.findall(_R + "start")
-            if len(starts) == 1 and not starts[0].get("combine"):
-                start = starts[0]
-                for c in list(start):
-                    start.remove(c)
-                etree.SubElement(start, _R + "ref", name=define)
-                try:
-                    schema = etree.RelaxNG(grammar)
-                except etree.RelaxNGParseError:
-                    schema = None
-        self._sub[tag] = schema
-        return schema
+    def is_valid(self, root: etree._Element) -> bool:
+        return bool(self.full.validate(root.getroottree()))
 
 
-@lru_cache(maxsize=8)
 def _load(path: str) -> CompiledSchema:
-    """Parse and compile a RELAX NG schema once per process (includes resolve locally)."""
+    """Parse and compile a RELAX NG schema (includes resolve locally)."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
     try:
         tree = etree.parse(path, parser)
@@ -140,115 +101,98 @@ def _load(path: str) -> CompiledSchema:
 
 
 _BY_ARG: dict[str | None, CompiledSchema] = {}
+_BY_PATH: dict[str, CompiledSchema] = {}
 
 
 def load_schema(schema_path: str | Path | None = None) -> CompiledSchema:
-    """The compiled schema at ``schema_path`` (default: the shipped one), cached."""
+    """The compiled schema at ``schema_path`` (default: the shipped one), once per process."""
     key = None if schema_path is None else str(schema_path)
     cs = _BY_ARG.get(key)
     if cs is None:
         path = Path(schema_path) if schema_path is not None else shipped_schema_path()
-        cs = _BY_ARG[key] = _load(str(path.resolve()))
+        resolved = str(path.resolve())
+        cs = _BY_PATH.get(resolved)
+        if cs is None:
+            cs = _BY_PATH[resolved] = _load(resolved)
+        _BY_ARG[key] = cs
     return cs
 
 
-def _column(doc: Document, entry: etree._LogEntry, line: int) -> int:
-    """Best 1-based column for a libxml2 error that may carry none."""
-    if entry.column and entry.column > 0:
-        return entry.column
-    text = doc.line_text(line)
-    col = -1
-    elem = None
-    if entry.path:
-        try:
-            found = doc.root.getroottree().xpath(entry.path)
-        except etree.XPathError:
-            found = []
-        if found and isinstance(found[0], etree._Element) and found[0].sourceline == line:
-            elem = found[0]
-    if elem is not None:
-        col = _find_tag(text, etree.QName(elem).localname.encode())
-    m = _ATTR_IN_MSG.search(entry.message or "")
-    if m:
-        attr = text.find(b" " + m.group(1).encode() + b"=", max(col, 0))
-        if attr >= 0:
-            return attr + 2
-    if col < 0:
-        stripped = text.lstrip()
-        col = len(text) - len(stripped) if stripped else 0
-    return col + 1
+_NOISE = re.compile(r"failed to validate content|Extra element .* in interleave|"
+                    r"Invalid sequence in interleave|Element \S+ has extra content")
 
 
-_EXTRA = re.compile(r"(?:Extra element|extra content:|Did not expect element) ([A-Za-z_][\w.-]*)")
-
-
-def _innermost(cs: CompiledSchema, elem: etree._Element,
-               log: etree._ListErrorLog) -> tuple[etree._Element, etree._ListErrorLog | None]:
-    """Descend from ``elem`` to the deepest element whose own define rejects it.
-
-    Each level's error log names the child it choked on ("Extra element devices
-    in interleave"): those children are tried first, the others only if they pass.
-    Returns the element and its own error log (None when no child was rejected).
-    """
-    own: etree._ListErrorLog | None = None
-    while True:
-        named = {m.group(1) for e in log for m in [_EXTRA.search(e.message or "")] if m}
-        children = [c for c in elem if isinstance(c.tag, str)]
-        if named:
-            children.sort(key=lambda c: etree.QName(c).localname not in named)
-        for child in children:
-            sub = cs.sub(etree.QName(child).localname)
-            if sub is not None and not sub.validate(child):
-                elem, log = child, sub.error_log
-                own = log
-                break
-        else:
-            return elem, own
-
-
-def _problems(doc: Document, elem: etree._Element, log: etree._ListErrorLog) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[tuple[int, int, str]] = set()
+def _libxml2_problems(doc: Document, log: etree._ListErrorLog) -> list[Problem]:
+    """libxml2's own messages, located (when the derivative walk has nothing to say)."""
+    out: set[Problem] = set()
     for entry in log:
         message = " ".join((entry.message or "schema error").split())
-        line = entry.line if entry.line and entry.line > 0 else 0
-        column = 0
-        m = _EXTRA.search(message)
-        extra = [c for c in elem if isinstance(c.tag, str)
-                 and etree.QName(c).localname == m.group(1)] if m else []
-        if m and not extra:  # blamed on an ancestor: look deeper
-            extra = [c for c in elem.iter() if isinstance(c.tag, str) and c is not elem
-                     and etree.QName(c).localname == m.group(1)]
-        if extra:  # point at the surplus child (the last one, for duplicates)
-            line, column = doc.locate(extra[-1])
-        elif line <= 0:
-            line, column = doc.locate(elem)
-        if line <= 0:
-            line, column = 1, 1
-        if column <= 0:
-            column = _column(doc, entry, line)
-        key = (line, column, message)
-        if key not in seen:
-            seen.add(key)
-            problems.append(Problem(*key))
-    return problems
+        line = entry.line if entry.line and entry.line > 0 else 1
+        column = entry.column if entry.column and entry.column > 0 else _indent(doc, line)
+        out.add(Problem(line, column, message))
+    kept = [p for p in out if not _NOISE.search(p.message)] or list(out)
+    return sorted(kept, key=lambda p: (p.line, p.column, p.message))
+
+
+def _indent(doc: Document, line: int) -> int:
+    text = doc.line_text(line)
+    return len(text) - len(text.lstrip()) + 1
+
+
+_START_TAG = re.compile(rb"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def _start_tag_end(data: bytes, offset: int) -> int:
+    """Offset of the '>' closing the start tag that begins at ``offset`` (quotes respected)."""
+    m = _START_TAG.match(data, offset)
+    return m.end() - 1 if m else len(data) - 1
+
+
+def _locate(doc: Document, d: Diagnostic) -> tuple[int, int]:
+    """Line and column of a diagnostic: the element, its attribute, or its text."""
+    line, column = doc.locate(d.element)
+    if line <= 0:
+        return 1, 1
+    if d.kind not in ("attribute", "value", "text"):
+        return line, column
+    offsets = doc.line_offsets()
+    start = offsets[line - 1] + column - 1
+    end = _start_tag_end(doc.data, start)
+    if d.kind == "text":
+        at = end + 1
+        while at < len(doc.data) and doc.data[at] in b" \t\r\n":
+            at += 1
+    else:
+        local = (d.attribute or "").rsplit("}", 1)[-1].encode()
+        m = re.compile(rb"[\s:]" + re.escape(local) + rb"\s*=").search(doc.data, start, end)
+        if m is None:
+            return line, column
+        at = m.start() + 1
+        while at > start and doc.data[at - 1:at] not in b" \t\r\n":
+            at -= 1  # back over a namespace prefix
+    return doc.position(at)
 
 
 def validate(doc: Document, schema_path: str | Path | None = None) -> list[Problem]:
-    """Schema problems of ``doc``, innermost culprit first; empty when valid."""
+    """Schema problems of ``doc`` sorted by position, innermost causes only; empty when valid."""
     cs = load_schema(schema_path)
     if cs.full.validate(doc.root.getroottree()):
         return []
     log = cs.full.error_log
-    elem, own = _innermost(cs, doc.root, log)
     problems: list[Problem] = []
-    if own is not None:
-        problems = _problems(doc, elem, own)
+    alg = cs.algebra
+    if alg is not None:
+        from .rngderiv import diagnose
+        seen: set[Problem] = set()
+        for d in diagnose(alg, doc.root):
+            p = Problem(*_locate(doc, d), d.message)
+            if p not in seen:
+                seen.add(p)
+                problems.append(p)
+        problems.sort(key=lambda p: (p.line, p.column))
     if not problems:
-        problems = _problems(doc, doc.root, log)
-    if not problems:
-        problems = [Problem(1, 1, "document does not match the schema")]
-    return problems
+        problems = _libxml2_problems(doc, log)
+    return problems or [Problem(1, 1, "document does not match the schema")]
 
 
 def check(doc: Document, schema_path: str | Path | None = None) -> None:

@@ -31,12 +31,32 @@ class Document:
     data: bytes
     root: etree._Element
     _lines: list[bytes] | None = field(default=None, repr=False)
+    _offsets: list[int] | None = field(default=None, repr=False)
 
     def line_text(self, line: int) -> bytes:
         """Raw bytes of 1-based ``line`` (empty when out of range)."""
         if self._lines is None:
             self._lines = self.data.split(b"\n")
         return self._lines[line - 1] if 0 < line <= len(self._lines) else b""
+
+    def line_offsets(self) -> list[int]:
+        """Byte offset of the start of each line (index 0 is line 1)."""
+        if self._offsets is None:
+            offs = [0]
+            find = self.data.find
+            at = find(b"\n")
+            while at >= 0:
+                offs.append(at + 1)
+                at = find(b"\n", at + 1)
+            self._offsets = offs
+        return self._offsets
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a byte offset."""
+        import bisect
+        offs = self.line_offsets()
+        line = bisect.bisect_right(offs, offset)
+        return line, offset - offs[line - 1] + 1
 
     def locate(self, elem: etree._Element) -> tuple[int, int]:
         """(line, column) of the start tag of ``elem``; column is 1-based."""

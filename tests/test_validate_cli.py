@@ -106,7 +106,8 @@ def _hostile(tmp_path: Path) -> dict[str, tuple[Path, int]]:
     put("truncated.xml", b"<domain type='qemu'><name>x</name", 1)
     put("utf16.xml", "<?xml version='1.0' encoding='UTF-16'?><domain/>".encode("utf-16"), 1)
     cases["missing.xml"] = (tmp_path / "missing.xml", 2)
-    cases["dir"] = (tmp_path, 2)
+    (tmp_path / "empty-dir").mkdir()
+    cases["dir"] = (tmp_path / "empty-dir", 2)
     return cases
 
 
@@ -136,7 +137,7 @@ def test_hostile_messages_are_clear(tmp_path: Path) -> None:
         "xxe-file.xml": "DOCTYPE declares entities",
         "empty.xml": "empty",
         "latin1.xml": "encoding",
-        "dir": "is a directory",
+        "dir": "no *.xml files in this directory",
         "missing.xml": "no such file",
     }
     for name, fragment in expect.items():
@@ -144,3 +145,42 @@ def test_hostile_messages_are_clear(tmp_path: Path) -> None:
         assert fragment in r.stderr, (name, r.stderr)
     r = vc("validate", str(cases["laughs.xml"][0]))
     assert ":3:2: " in r.stderr  # located at the first <!ENTITY
+
+
+def test_directories_recurse_in_order(tmp_path: Path) -> None:
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / "a").mkdir()
+    bad = CORPUS / "invalid" / "disk-bus-invalid.xml"
+    (tmp_path / "b" / "deep" / "x-invalid.xml").write_bytes(bad.read_bytes())
+    (tmp_path / "a" / "ok.xml").write_bytes(VALID[0].read_bytes())
+    (tmp_path / "a" / "notes.txt").write_text("not a document")
+    r = vc("validate", "--json", str(tmp_path))
+    assert r.returncode == 1
+    rep = json.loads(r.stdout)
+    assert [f["path"] for f in rep["files"]] == [str(tmp_path / "a" / "ok.xml"),
+                                                 str(tmp_path / "b" / "deep" / "x-invalid.xml")]
+    assert r.stderr.startswith(f"{tmp_path / 'b' / 'deep' / 'x-invalid.xml'}:20:25: ")
+
+
+def test_standard_input() -> None:
+    bad = CORPUS / "invalid" / "disk-bus-invalid.xml"
+    r = subprocess.run([sys.executable, "-m", "virtconform.conformance.cli", "validate", "-", str(VALID[0])],
+                       input=bad.read_text(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.startswith("<stdin>:20:25: value 'sata' of bus")
+    r = subprocess.run([sys.executable, "-m", "virtconform.conformance.cli", "validate", "-"],
+                       input=VALID[0].read_text(), capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert vc("validate", "-", "-").returncode == 2
+
+
+def test_workers_keep_the_order(tmp_path: Path) -> None:
+    files = []
+    for i in range(150):  # enough for the worker pool
+        src = (VALID + INVALID)[i % (len(VALID) + len(INVALID))]
+        p = tmp_path / f"{i:03d}-{src.name}"
+        p.write_bytes(src.read_bytes())
+        files.append(str(p))
+    one = vc("validate", "--jobs", "1", *files)
+    two = vc("validate", "--jobs", "2", *files)
+    assert one.returncode == two.returncode == 1
+    assert one.stderr == two.stderr and one.stderr.count("\n") >= 50

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -18,13 +18,26 @@ from lxml import etree
 
 
 class Skip(Exception):
-    """The document is outside this property's domain (not a failure)."""
+    """The document is outside this property's domain (not a failure); the message says why."""
+
+
+#: every build runs at this instant (2010-07-27, libvirt 0.8.3's release): an offset='variable'
+#: clock puts the wall clock on the command line, and two builds a second apart would differ
+PINNED_EPOCH = 1_280_188_800
 
 
 @lru_cache(maxsize=1)
 def _profile() -> Any:
     from virtconform.engine.caps.profiles import get_profile
     return get_profile("libvirt-test")
+
+
+@lru_cache(maxsize=1)
+def _conf() -> Any:
+    """The driver settings of libvirt's test host (hugetlbfs mounted at /dev/hugepages), so
+    documents with <memoryBacking><hugepages/> build as they do there."""
+    from virtconform.engine.caps.qemuconf import QemuConf
+    return QemuConf(hugetlbfs_mount="/dev/hugepages")
 
 
 def _flag_sets() -> dict[str, frozenset[str]]:
@@ -50,22 +63,84 @@ def _load(xml: str) -> Any:
         raise Skip(f"not loadable: {e.message}") from None
 
 
-def _build(dom: Any, flags: frozenset[str]) -> list[str] | None:
-    """argv, or None when the builder refuses with a reason; anything else propagates."""
+def _command_line(dom: Any, flags: frozenset[str]) -> Any:
+    """The CommandLine at the pinned instant, or None when the builder refuses with a reason."""
     from virtconform.engine.errors import VirtconformError
     from virtconform.engine.qemu.builder import build_command_line
     try:
-        return build_command_line(dom, flags, profile=_profile()).argv
+        return build_command_line(dom, flags, profile=_profile(), conf=_conf(), now=PINNED_EPOCH)
     except VirtconformError:
         return None
 
 
+def _build(dom: Any, flags: frozenset[str]) -> list[str] | None:
+    """argv at the pinned instant, or None when the builder refuses with a reason."""
+    cmd = _command_line(dom, flags)
+    return None if cmd is None else cmd.argv
+
+
+class Analysis:
+    """What several properties need of one document, computed once: the tree, the defaulted
+    domain, the command line of each capability set. A campaign checks every property on
+    the same document, so loading and building are shared (each property still gets the
+    same answers it would compute alone)."""
+
+    def __init__(self, xml: str) -> None:
+        self.xml = xml
+        self.root = etree.fromstring(xml.encode())
+        self._dom: Any = None
+        self._skip: str | None = None
+        self._cmds: dict[frozenset[str], Any] = {}
+
+    @property
+    def dom(self) -> Any:
+        if self._skip is not None:
+            raise Skip(self._skip)
+        if self._dom is None:
+            try:
+                self._dom = _load(self.xml)
+            except Skip as e:
+                self._skip = str(e)
+                raise
+        return self._dom
+
+    def outcome(self, flags: frozenset[str]) -> Any:
+        """The CommandLine for ``flags``, or the builder's refusal (a VirtconformError);
+        anything else the builder raises propagates (a failure of whichever property asked)."""
+        if flags not in self._cmds:
+            from virtconform.engine.errors import VirtconformError
+            from virtconform.engine.qemu.builder import build_command_line
+            try:
+                self._cmds[flags] = build_command_line(self.dom, flags, profile=_profile(), conf=_conf(),
+                                                          now=PINNED_EPOCH)
+            except VirtconformError as e:
+                self._cmds[flags] = e
+        return self._cmds[flags]
+
+    def outcomes(self) -> dict[frozenset[str], Any]:
+        """Every outcome computed so far, by flag set."""
+        return dict(self._cmds)
+
+    def command_line(self, flags: frozenset[str]) -> Any:
+        """The CommandLine for ``flags``, or None when the builder refuses."""
+        out = self.outcome(flags)
+        return out if hasattr(out, "argv") else None
+
+    def built(self, sets: dict[str, frozenset[str]]) -> list[tuple[str, list[str]]]:
+        """(set name, argv) of every set that builds; Skip when all refuse."""
+        out = [(name, cmd.argv) for name, flags in sets.items() if (cmd := self.command_line(flags))]
+        if not out:
+            raise Skip("every capability set refuses this domain")
+        return out
+
+
+@lru_cache(maxsize=4)
+def analysis(xml: str) -> Analysis:
+    return Analysis(xml)
+
+
 def _built_any(xml: str, sets: dict[str, frozenset[str]]) -> list[tuple[str, list[str]]]:
-    dom = _load(xml)
-    out = [(name, argv) for name, flags in sets.items() if (argv := _build(dom, flags)) is not None]
-    if not out:
-        raise Skip("every capability set refuses this domain")
-    return out
+    return analysis(xml).built(sets)
 
 
 # ---------------------------------------------------------------- properties
@@ -79,7 +154,7 @@ def prop_validates(xml: str) -> None:
 def prop_xml2xml_fixed_point(xml: str) -> None:
     """format(parse(format(parse(x)))) == format(parse(x)): one round reaches the fixed point,
     and the formatted document is itself schema-valid."""
-    once = _load(xml).to_xml()
+    once = analysis(xml).dom.to_xml()
     from virtconform.engine.errors import VirtconformError
     from virtconform.engine.loader import domain_from_string
     try:
@@ -90,29 +165,31 @@ def prop_xml2xml_fixed_point(xml: str) -> None:
 
 
 def prop_argv_deterministic(xml: str) -> None:
-    """The same domain and flags give the same command line, every time."""
+    """The same document, flags and instant give the same command line: a second, independent
+    load and build of every capability set equals the first (clocks pinned to PINNED_EPOCH)."""
+    first = analysis(xml)
+    again = _load(xml)
     for name, flags in _flag_sets().items():
-        a = _build(_load(xml), flags)
-        b = _build(_load(xml), flags)
-        assert a == b, f"{name}: two builds differ: {_first_diff(' '.join(a or []), ' '.join(b or []))}"
+        a, b = first.command_line(flags), _command_line(again, flags)
+        a_text, b_text = (a.render() if a else "refused"), (b.render() if b else "refused")
+        assert a_text == b_text, f"{name}: two builds differ: {_first_diff(a_text, b_text)}"
 
 
 def prop_argv_total(xml: str) -> None:
     """For every named capability set: a command line, or a refusal with a reason - nothing else."""
-    from virtconform.engine.errors import VirtconformError
-    from virtconform.engine.qemu.builder import build_command_line
-    dom = _load(xml)
+    a = analysis(xml)
+    a.dom  # noqa: B018 - a document the model refuses is outside this property (Skip)
     for name, flags in _flag_sets().items():
         try:
-            cmd = build_command_line(dom, flags, profile=_profile())
-        except VirtconformError as e:
-            assert e.message.strip(), f"{name}: refusal without a reason"
-            continue
+            cmd = a.outcome(flags)
         except Exception as e:  # noqa: BLE001 - this is what the property is about
             raise AssertionError(f"{name}: {type(e).__name__}: {e}") from e
-        assert cmd.argv and all(isinstance(a, str) for a in cmd.argv), f"{name}: empty argv"
-        for a in cmd.argv:
-            assert "\n" not in a and "\x00" not in a, f"{name}: control character in {a!r}"
+        if not hasattr(cmd, "argv"):
+            assert cmd.message.strip(), f"{name}: refusal without a reason"
+            continue
+        assert cmd.argv and all(isinstance(w, str) for w in cmd.argv), f"{name}: empty argv"
+        for w in cmd.argv:
+            assert "\n" not in w and "\x00" not in w, f"{name}: control character in {w!r}"
 
 
 def qemu_options(value: str) -> list[str]:
@@ -150,7 +227,7 @@ def prop_unique_ids(xml: str) -> None:
 
 def prop_devices_present(xml: str) -> None:
     """Every disk (its source), NIC (its MAC) and serial/parallel/channel device is on the command line."""
-    root = etree.fromstring(xml.encode())
+    root = analysis(xml).root
     disks = [d.find("source") for d in root.iterfind("devices/disk")]
     paths = [s.get("file") or s.get("dev") or s.get("dir") for s in disks if s is not None]
     macs = [m.get("address").lower() for m in root.iterfind("devices/interface/mac")]
@@ -183,19 +260,30 @@ def _round_trip_sets() -> dict[str, frozenset[str]]:
     return sets
 
 
+def set_name(flags: frozenset[str]) -> str:
+    """The name of a capability set the properties use (its flags when unnamed)."""
+    for name, f in {**_flag_sets(), **_round_trip_sets()}.items():
+        if f == flags:
+            return name
+    return ",".join(sorted(flags))
+
+
 def prop_argv_xml_argv(xml: str) -> None:
-    """argv -> xml -> argv is stable for legacy and -device flag sets, where the parser applies."""
+    """argv -> xml -> argv is stable for legacy and -device flag sets, on what a command line
+    carries: parts it cannot carry back are carved off first (_carve); the parser refusing the
+    builder's own command line is a failure unless docs/deviations.md lists that refusal."""
     from virtconform.engine.errors import VirtconformError
     from virtconform.engine.loader import domain_from_string
     from virtconform.engine.qemu.argvparse import parse_argv_text
     from virtconform.engine.qemu.builder import build_command_line
     caps = _profile().capabilities
-    root = etree.fromstring(xml.encode())
+    root = analysis(xml).root
     outside = _outside_parser_subset(root)
     if outside:
         raise Skip(f"outside the parser's subset: {outside}")
-    dom = _load(xml)
-    if "kvm" in (dom.devices.emulator or "") and dom.arch != "i686":
+    carved = _carve(root)
+    a = analysis(etree.tostring(carved, encoding="unicode") if carved is not root else xml)
+    if "kvm" in (a.dom.devices.emulator or "") and a.dom.arch != "i686":
         # qemuParseCommandLine reads every kvm binary's guest as i686, and an i686 guest
         # on a 64-bit kvm binary gets -cpu qemu32
         raise Skip("outside the parser's subset: a kvm emulator's guest that is not i686")
@@ -203,31 +291,33 @@ def prop_argv_xml_argv(xml: str) -> None:
     for name, flags in _round_trip_sets().items():
         if "device" not in flags and _outside_legacy_subset(root):
             continue
-        try:  # strict: what libvirt drops from the command line cannot come back from it
-            first = build_command_line(dom, flags, profile=_profile(), strict=True).render()
-        except VirtconformError:
-            continue
+        cmd = a.command_line(flags)
+        if cmd is None:
+            continue  # the builder refuses this set (argv-total checks the refusal)
+        if cmd.warnings:
+            continue  # libvirt drops part of the document: the command line cannot carry it back
+        first = cmd.render()
         try:
             back = parse_argv_text(first, caps, "<rt.args>")
-        except VirtconformError:
-            continue  # outside the parser's subset
+        except VirtconformError as e:
+            if known_parser_refusal(e.message):
+                continue
+            raise AssertionError(f"{name}: the parser refuses the builder's own command line: "
+                                 f"{e.format()}\n{first}") from None
         back_xml = back.to_xml()
         try:
             again = build_command_line(domain_from_string(back_xml, caps, validate=False), flags,
-                                       profile=_profile()).render()
+                                       profile=_profile(), conf=_conf(), now=PINNED_EPOCH).render()
         except VirtconformError as e:
             raise AssertionError(f"{name}: the parsed domain no longer builds: {e.format()}\n{back_xml}") from None
         tried += 1
         assert again == first, f"{name}: {_first_diff(first, again)}"
     if not tried:
-        raise Skip("no capability set builds and parses this domain")
+        raise Skip("no capability set builds this domain")
 
 
 def _outside_parser_subset(root: etree._Element) -> str | None:
-    """What argv cannot carry back (as in libvirt's qemuParseCommandLine), or None."""
-    if root.find("os/kernel") is None and any(root.find(f"os/{t}") is not None
-                                              for t in ("root", "initrd", "cmdline")):
-        return "kernel arguments without a kernel (not on a QEMU command line)"
+    """What makes a whole guest unreadable from argv (as in libvirt's qemuParseCommandLine), or None."""
     if (root.findtext("os/type") in ("xen", "linux") or root.get("type") == "xen") and \
             "xenner" not in (root.findtext("devices/emulator") or ""):
         # libvirt's parser takes a xen guest only from a xenner emulator; -domid and
@@ -235,18 +325,66 @@ def _outside_parser_subset(root: etree._Element) -> str | None:
         return "xen guest without a xenner emulator"
     if root.findtext("os/type") == "xen" and (root.find("os/type").get("arch") or "i686") != "i686":
         return "xenner guest not i686 (xenner's arch is not on the command line)"
-    if root.find("clock[@offset='timezone']") is not None:
-        return "clock timezone (TZ in the environment)"
-    if root.find("devices/video") is not None and root.find("devices/graphics") is None:
-        return "video without graphics (-vga is read back only with a display)"
-    if root.find("devices/video/model[@type='xen']") is not None:
-        return "xen video (the Xen framebuffer takes no -vga; it reads back as the default card)"
-    if root.find("devices/disk/shareable") is not None:
-        return "shareable disk (cache=off reads back as a cache mode)"
-    for n in root.iterfind("devices/interface"):
-        if n.get("type") in ("bridge", "network", "direct"):
-            return f"interface type {n.get('type')} (a tap fd)"
     return None
+
+
+def _carve(root: etree._Element) -> etree._Element:
+    """``root`` without the parts a command line does not carry back (a copy; ``root`` itself
+    when nothing is to be removed). Each removal is a rule of libvirt's qemuParseCommandLine."""
+    import copy
+    out = copy.deepcopy(root)
+    removed = False
+
+    def drop(path: str, why: str) -> None:
+        nonlocal removed
+        for el in out.findall(path):
+            el.getparent().remove(el)
+            removed = True
+        del why
+
+    if out.find("os/kernel") is None:
+        for t in ("root", "initrd", "cmdline"):
+            drop(f"os/{t}", "kernel arguments without a kernel are not on a QEMU command line")
+    clock = out.find("clock[@offset='timezone']")
+    if clock is not None:  # TZ is in the environment, which argv2xml does not read
+        clock.set("offset", "utc")
+        clock.attrib.pop("timezone", None)
+        removed = True
+    if out.find("devices/graphics") is None:
+        drop("devices/video", "-vga is read back only with a display")
+    for video in out.findall("devices/video"):
+        if video.find("model[@type='xen']") is not None:  # the Xen framebuffer takes no -vga
+            video.getparent().remove(video)
+            removed = True
+    drop("devices/disk/shareable", "cache=off reads back as a cache mode")
+    for n in out.findall("devices/interface"):
+        if n.get("type") in ("bridge", "network", "direct"):  # a tap fd: not on the command line
+            n.getparent().remove(n)
+            removed = True
+    return out if removed else root
+
+
+@lru_cache(maxsize=1)
+def _parser_refusal_rows() -> tuple[str, ...]:
+    """Refusal texts of the argv2xml rows of docs/deviations.md (``ours`` = refuses `TEXT`)."""
+    import re
+    from pathlib import Path
+    table = Path(__file__).resolve().parents[2] / "docs" / "deviations.md"
+    if not table.is_file():
+        return ()
+    out = []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and cells[3].startswith("argv2xml"):
+            m = re.fullmatch(r"refuses\s+`(.*)`", cells[5])
+            if m:
+                out.append(m.group(1))
+    return tuple(out)
+
+
+def known_parser_refusal(message: str) -> bool:
+    """Whether a refusal of argv2xml is a deliberate deviation (a row of docs/deviations.md)."""
+    return any(text in message for text in _parser_refusal_rows())
 
 
 def _outside_legacy_subset(root: etree._Element) -> str | None:
@@ -259,7 +397,7 @@ def _outside_legacy_subset(root: etree._Element) -> str | None:
 
 def prop_no_option_injection(xml: str) -> None:
     """Values that reach a comma-separated QEMU option stay within one option (commas doubled)."""
-    root = etree.fromstring(xml.encode())
+    root = analysis(xml).root
     values = {root.findtext("name") or ""}
     for el in root.iter():
         if isinstance(el.tag, str):
@@ -285,27 +423,73 @@ def _first_diff(a: str, b: str) -> str:
     return f"lengths {len(a)} vs {len(b)}"
 
 
+#: the share of examples a property may skip before its run counts as a failure: a property
+#: that skips most documents checks little while looking busy
+MAX_SKIP = 0.5
+
+
 @dataclass(frozen=True)
 class Property:
+    """A named check of one domain document.
+
+    ``kinds``: the generated documents it holds for, ``plain`` and/or ``hostile`` (commas and
+    XML specials in values). ``max_skip``: the largest share of skipped examples that still
+    counts as a real run (tests and campaigns fail a property above it). ``unavailable``:
+    None when the property can run here, else why not (e.g. an absent oracle); such a
+    property is left out.
+    """
+
     name: str
     check: Callable[[str], None]
-    hostile: bool = False  # generate values with commas and XML specials
+    kinds: tuple[str, ...] = ("plain",)
+    max_skip: float = MAX_SKIP
+    unavailable: Callable[[], str | None] = field(default=lambda: None, compare=False)
+
+    @property
+    def hostile(self) -> bool:
+        """Whether its own test draws hostile documents (the harder kind it holds for)."""
+        return "hostile" in self.kinds
 
     @property
     def doc(self) -> str:
         return (self.check.__doc__ or "").strip().splitlines()[0]
 
 
-PROPERTIES: dict[str, Property] = {p.name: p for p in [
-    Property("validates", prop_validates, hostile=True),
-    Property("xml2xml-fixed-point", prop_xml2xml_fixed_point, hostile=True),
+PROPERTIES: dict[str, Property] = {}
+BOTH = ("plain", "hostile")
+
+
+def register(prop: Property) -> Property:
+    """Add a property to the suite that tests and ``fuzz`` run (names are unique)."""
+    if prop.name in PROPERTIES:
+        raise ValueError(f"property {prop.name} is already registered")
+    PROPERTIES[prop.name] = prop
+    return prop
+
+
+def available() -> dict[str, Property]:
+    """The registered properties that can run on this machine."""
+    return {n: p for n, p in PROPERTIES.items() if p.unavailable() is None}
+
+
+for _p in [
+    Property("validates", prop_validates, kinds=BOTH),
+    Property("xml2xml-fixed-point", prop_xml2xml_fixed_point, kinds=BOTH),
     Property("argv-deterministic", prop_argv_deterministic),
-    Property("argv-total", prop_argv_total, hostile=True),
-    Property("unique-ids", prop_unique_ids),
-    Property("devices-present", prop_devices_present),
-    Property("argv-xml-argv", prop_argv_xml_argv),
-    Property("no-option-injection", prop_no_option_injection, hostile=True),
-]}
+    Property("argv-total", prop_argv_total, kinds=BOTH),
+    # these three need a document that some capability set builds: about 45% of generated
+    # domains use something libvirt 0.8.3 refuses with every set (timer names, CPU models,
+    # balloon models, ...), so they may skip up to 60%
+    Property("unique-ids", prop_unique_ids, max_skip=0.6),
+    Property("devices-present", prop_devices_present, max_skip=0.6),
+    Property("argv-xml-argv", prop_argv_xml_argv, max_skip=0.6),
+    # its domain is documents that some set builds AND that have a comma in a value, which
+    # the hostile generator writes into some values only
+    Property("no-option-injection", prop_no_option_injection, kinds=("hostile",), max_skip=0.8),
+]:
+    register(_p)
+
+from . import differential  # noqa: E402,F401 - registers agrees-with-libvirt (needs ../shared/oracle)
 
 
 def run_one(prop: Property, xml: str) -> bool:
@@ -317,4 +501,11 @@ def run_one(prop: Property, xml: str) -> bool:
     return True
 
 
-__all__ = ["PROPERTIES", "Property", "Skip", "qemu_options", "run_one"]
+def skip_reason(e: Skip) -> str:
+    """A skip's reason with the document's own values blurred, so reasons group."""
+    import re
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", str(e))[:100]
+
+
+__all__ = ["MAX_SKIP", "PINNED_EPOCH", "PROPERTIES", "Property", "Skip", "analysis", "available",
+           "qemu_options", "register", "run_one", "skip_reason"]

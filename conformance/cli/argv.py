@@ -2,7 +2,7 @@
 
 Prints libvirt's form (environment entries then argv, single spaces, no quoting);
 ``--shell`` quotes words a shell would split, ``--json`` gives the words as a list.
-Parts of the document libvirt drops silently are one located warning line each on
+Parts of a document libvirt drops silently are one located warning line each on
 stderr; ``--strict`` refuses them instead.
 """
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.errors import VirtconformError
-    from virtconform.engine.loader import load_domain
+    from virtconform.engine.loader import parse_domain
     from virtconform.engine.qemu.builder import build_command_line
+    from virtconform.engine.xmlio import parse_bytes
 
     profile = get_profile(args.profile)
     if args.caps is not None:
@@ -26,25 +27,20 @@ def run(args: argparse.Namespace) -> int:
         from virtconform.engine.caps.help import read_help
         flags = read_help(args.qemu_help).flags
     conf = profile.qemu_conf(args.qemu_conf)
-    dom = load_domain(args.file, profile.capabilities)
-    try:
-        cmd = build_command_line(dom, flags, profile=profile, conf=conf,
-                                 domid=args.domid if args.domid is not None else profile.domid_for(flags),
+    domid = args.domid if args.domid is not None else profile.domid_for(flags)
+    from virtconform.conformance.cli.inputs import for_each
+
+    def one(name: str, data: bytes) -> str:
+        dom = parse_domain(parse_bytes(data, name), profile.capabilities)
+        cmd = build_command_line(dom, flags, profile=profile, conf=conf, domid=domid,
                                  migrate_from=args.migrate_from, now=args.clock_epoch,
                                  strict=args.strict)
-    except VirtconformError as e:
-        e.located(args.file)
-        raise
-    for warning in cmd.warnings:
-        warning.located(args.file)
-        loc = warning.format()
-        where, _, message = loc.partition(": ")
-        print(f"{where}: warning: {message}", file=sys.stderr)
-    if args.json:
-        json.dump(cmd.to_json(), sys.stdout)
-        sys.stdout.write("\n")
-    elif args.shell:
-        sys.stdout.write(cmd.render_shell())
-    else:
-        sys.stdout.write(cmd.render())
-    return 0
+        for warning in cmd.warnings:
+            where, _, message = warning.located(name).format().partition(": ")
+            print(f"{where}: warning: {message}", file=sys.stderr)
+        if args.json:
+            return json.dumps(cmd.to_json() | ({"path": name} if several else {})) + "\n"
+        return cmd.render_shell() if args.shell else cmd.render()
+
+    several = len(args.files) > 1 or any(Path(f).is_dir() for f in args.files)
+    return for_each(args.files, "*.xml", one, json_lines=args.json)

@@ -2,17 +2,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Callable
+
+
+def converter(args: argparse.Namespace) -> Callable[[str, bytes], str]:
+    """(name, bytes) -> the domain XML; raises located VirtconformErrors."""
+    from virtconform.engine.caps.profiles import get_profile
+    from virtconform.engine.qemu.argvparse import argv_to_xml
+
+    caps = get_profile(args.profile).capabilities
+    return lambda name, data: argv_to_xml(_text(name, data), caps, name)
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.errors import DocumentError
-    from virtconform.engine.qemu.argvparse import argv_to_xml
-    from virtconform.engine.xmlio import read_bytes
+    from virtconform.conformance.cli.inputs import for_each
+    return for_each(args.files, "*.args", converter(args))
 
-    path = args.file
-    data = read_bytes(path)
+
+def _text(path: str, data: bytes) -> str:
+    """The command line as text: no NUL, valid UTF-8, not empty (located errors)."""
+    from virtconform.engine.errors import DocumentError
+
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -26,6 +36,4 @@ def run(args: argparse.Namespace) -> int:
         raise DocumentError("command line is not valid UTF-8", path=path, line=line, column=col) from None
     if not text.strip():
         raise DocumentError("command line is empty", path=path, line=1, column=1)
-    profile = get_profile(args.profile)
-    sys.stdout.write(argv_to_xml(text, profile.capabilities, path))
-    return 0
+    return text

@@ -1,169 +1,190 @@
-"""`virtconform fuzz`: the conformance properties, round-robin, for a time budget.
+"""`virtconform fuzz`: campaigns of the conformance properties, byte fuzzing of the readers,
+and replaying what they found.
 
-Each round gives every property a short Hypothesis run (a batch of examples
-with its own seed), so all properties progress evenly and the whole budget is
-used. A failure is shrunk by Hypothesis; the minimal document is written to
-``--out`` with the property name and the error. ``--jobs N`` runs N such
-campaigns in processes with different seeds; ``--database DIR`` keeps
-Hypothesis' example database between campaigns (failures replay first).
+- ``fuzz --seconds S``: every property on generated documents for S seconds
+  (campaign/runner.py); ``--jobs N`` processes with different seeds; ``--database DIR`` or
+  ``redis://HOST:PORT/DB`` shares failures and coverage with other campaigns.
+- ``fuzz --bytes TARGET --seconds S``: coverage-guided byte fuzzing of one reader
+  (campaign/bytefuzz.py).
+- ``fuzz --replay DIR``: runs the reproducers a campaign wrote again.
+
+Failures are minimized and written to ``--out`` (default: a new temporary directory, named
+in the summary). Exit 0 only when nothing failed and no property skipped more than its bound.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-BATCH = 10
-
-
-def _campaign(job: int, seconds: float, seed: int, names: list[str], database: str | None,
-              out: str | None, progress: bool) -> dict[str, Any]:
-    """One process' share: run until the deadline, return counts and failures."""
-    from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
-    from hypothesis import seed as hseed
-    from hypothesis.database import DirectoryBasedExampleDatabase
-    from hypothesis.errors import Unsatisfiable
-
-    from virtconform.conformance.campaign.minimize import minimize, signature
-    from virtconform.conformance.campaign.properties import PROPERTIES, Skip
-    from virtconform.conformance.generators.strategies import domains
-
-    db = DirectoryBasedExampleDatabase(database) if database else None
-    stats = {n: {"examples": 0, "skipped": 0, "failures": 0} for n in names}
-    failures: list[dict[str, str]] = []
-    seen_errors: set[tuple[str, str]] = set()
-    rng = random.Random(seed * 7919 + job)
-    start = time.monotonic()
-    deadline = start + seconds
-    last_report = start
-    rnd = 0
-    while time.monotonic() < deadline:
-        for name in names:
-            if time.monotonic() >= deadline:
-                break
-            prop = PROPERTIES[name]
-            last: dict[str, Any] = {}
-            check = _checker(prop, stats[name], last, Skip, assume)
-            # Hypothesis' shrinker can take minutes on a big domain: minimize.py does it in budget
-            phases = [Phase.explicit, Phase.reuse, Phase.generate]
-            test = settings(max_examples=BATCH, deadline=None, database=db, derandomize=False, phases=phases,
-                            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-                            report_multiple_bugs=False, print_blob=False)(
-                given(domains(hostile=prop.hostile))(check))
-            test = hseed(rng.getrandbits(64))(test)
-            try:
-                test()
-            except Unsatisfiable:
-                pass
-            except Exception as e:  # the shrunk counterexample re-raised
-                error = last.get("error") or f"{type(e).__name__}: {e}"
-                key = (name, signature(error))
-                if key not in seen_errors:
-                    seen_errors.add(key)
-                    if last.get("xml"):
-                        grace = time.monotonic() + max(2.0, min(30.0, 0.2 * seconds))
-                        last["xml"] = minimize(last["xml"], prop.check, max(deadline, grace))
-                        try:
-                            prop.check(last["xml"])
-                        except Exception as again:  # noqa: BLE001 - the minimized failure's own message
-                            error = f"{type(again).__name__}: {again}"
-                    stats[name]["failures"] += 1
-                    failures.append({"property": name, "error": error, "xml": last.get("xml", "")})
-                    if out:
-                        _write_reproducer(Path(out), job, len(failures), name, error, last.get("xml", ""))
-                    if progress:
-                        print(f"[job {job}] FAIL {name}: {error.splitlines()[0][:200]}", file=sys.stderr)
-        rnd += 1
-        now = time.monotonic()
-        if progress and now - last_report >= 2.0:
-            last_report = now
-            total = sum(s["examples"] for s in stats.values())
-            print(f"[job {job}] {now - start:5.1f}s  {total} examples  "
-                  f"{total / max(now - start, 1e-9):.0f}/s  failures {len(failures)}", file=sys.stderr)
-    return {"stats": stats, "failures": failures, "seconds": time.monotonic() - start}
-
-
-def _checker(prop: Any, counts: dict[str, int], last: dict[str, Any], skip: type[Exception],
-             assume: Any) -> Any:
-    """The test body for one property: counts examples, remembers the latest failing input."""
-    def check(xml: str) -> None:
-        counts["examples"] += 1
-        try:
-            prop.check(xml)
-        except skip:
-            counts["skipped"] += 1
-            assume(False)
-        except BaseException as e:
-            last["xml"], last["error"] = xml, f"{type(e).__name__}: {e}"
-            raise
-    return check
-
-
-def _write_reproducer(out: Path, job: int, n: int, name: str, error: str, xml: str) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"{name}-{job}-{n:03d}"
-    comment = f"property: {name}\nerror: {error}".replace("--", "- -")
-    (out / f"{stem}.xml").write_text(f"<!--\n{comment}\n-->\n{xml}", encoding="utf-8")
-    (out / f"{stem}.json").write_text(json.dumps({"property": name, "error": error, "xml": xml}, indent=1),
-                                      encoding="utf-8")
+#: a property needs this many attempts before its skip rate is judged
+MIN_FOR_SKIP_BOUND = 50
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.conformance.campaign.properties import PROPERTIES
     from virtconform.engine.errors import UsageError
 
+    if getattr(args, "replay", None):
+        return _replay(args)
+    if args.seconds <= 0:
+        raise UsageError("--seconds must be greater than 0 (a campaign of no time checks nothing)")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if getattr(args, "bytes", None):
+        return _bytes(args)
+    return _properties(args)
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    """Where reproducers go: --out, else a new temporary directory (created only if needed)."""
+    if args.out:
+        return Path(args.out)
+    return Path(tempfile.gettempdir()) / f"virtconform-fuzz-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+
+def _selected(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.engine.errors import UsageError
     names = list(PROPERTIES)
     if args.property:
-        wanted = [p for item in args.property for p in item.split(",") if p]
-        unknown = [p for p in wanted if p not in PROPERTIES]
+        names = [p for item in args.property for p in item.split(",") if p]
+        unknown = [p for p in names if p not in PROPERTIES]
         if unknown:
             raise UsageError(f"unknown property {', '.join(unknown)} (known: {', '.join(PROPERTIES)})")
-        names = wanted
-    if args.seconds < 0 or args.jobs < 1:
-        raise UsageError("--seconds must be >= 0 and --jobs >= 1")
+    left_out = {n: why for n in names if (why := PROPERTIES[n].unavailable())}
+    return [n for n in names if n not in left_out], left_out
+
+
+def _properties(args: argparse.Namespace) -> int:
+    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.conformance.campaign.runner import run_worker
+    from virtconform.engine.errors import UsageError
+
+    names, left_out = _selected(args)
+    if not names:
+        raise UsageError("no property can run here: " + "; ".join(f"{n}: {w}" for n, w in left_out.items()))
+    if args.database:  # a wrong URL or an unreachable server is a usage error, before any work
+        from virtconform.conformance.campaign.database import open_database
+        open_database(args.database)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "big")
+    out = _out_dir(args)
     progress = not args.json
     if progress:
-        print(f"fuzz: {len(names)} properties, {args.seconds:g}s, seed {seed}, {args.jobs} job(s)",
-              file=sys.stderr)
+        print(f"fuzz: {len(names)} properties, {args.seconds:g}s, seed {seed}, {args.jobs} job(s)"
+              + (f", database {args.database}" if args.database else ""), file=sys.stderr)
+        for n, why in left_out.items():
+            print(f"fuzz: {n} left out: {why}", file=sys.stderr)
     started = time.monotonic()
+    work = (args.seconds, seed, names, args.database, str(out), progress)
     if args.jobs == 1:
-        results = [_campaign(0, args.seconds, seed, names, args.database, args.out, progress)]
+        results = [run_worker(0, *work)]
     else:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = [pool.submit(_campaign, j, args.seconds, seed, names, args.database, args.out,
-                                   progress) for j in range(args.jobs)]
-            results = [f.result() for f in futures]
+            results = [f.result() for f in [pool.submit(run_worker, j, *work) for j in range(args.jobs)]]
     elapsed = time.monotonic() - started
-    per: dict[str, dict[str, int]] = {n: {"examples": 0, "skipped": 0, "failures": 0} for n in names}
-    failures: list[dict[str, str]] = []
-    for r in results:
-        failures += r["failures"]
-        for n, s in r["stats"].items():
-            for k, v in s.items():
-                per[n][k] += v
-    examples = sum(s["examples"] for s in per.values())
-    summary = {"examples": examples, "failures": len(failures), "properties": names,
-               "per_property": per, "seconds": round(elapsed, 2),
-               "examples_per_second": round(examples / elapsed, 1) if elapsed > 0 else 0.0,
-               "seed": seed, "jobs": args.jobs,
-               "failed": [{"property": f["property"], "error": f["error"].splitlines()[0][:300]}
-                          for f in failures]}
+    summary = _summary(results, names, PROPERTIES, elapsed, seed, args, out)
+    summary["left_out"] = left_out
     if args.json:
         json.dump(summary, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print(f"{examples} examples in {elapsed:.1f}s ({summary['examples_per_second']}/s), "
-              f"{len(failures)} failure(s)", file=sys.stderr)
-        for n, s in per.items():
-            print(f"  {n:22s} {s['examples']:6d} examples  {s['skipped']:6d} skipped  "
-                  f"{s['failures']} failure(s)", file=sys.stderr)
-        for f in failures:
-            print(f"FAIL {f['property']}: {f['error'].splitlines()[0][:300]}", file=sys.stderr)
-    return 1 if failures else 0
+        _print_summary(summary)
+    return 1 if summary["failures"] else 0
+
+
+def _summary(results: list[dict[str, Any]], names: list[str], props: dict[str, Any], elapsed: float,
+             seed: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    per: dict[str, dict[str, Any]] = {}
+    for n in names:
+        agg: dict[str, Any] = {"examples": 0, "skipped": 0, "failures": 0, "replayed": 0, "skip_reasons": {}}
+        for r in results:
+            s = r["stats"][n]
+            for k in ("examples", "skipped", "failures", "replayed"):
+                agg[k] += s[k]
+            for reason, c in s["skip_reasons"].items():
+                agg["skip_reasons"][reason] = agg["skip_reasons"].get(reason, 0) + c
+        tried = agg["examples"] + agg["skipped"]
+        agg["skip_rate"] = round(agg["skipped"] / tried, 3) if tried else 0.0
+        agg["max_skip"] = props[n].max_skip
+        agg["skip_reasons"] = dict(sorted(agg["skip_reasons"].items(), key=lambda kv: -kv[1]))
+        per[n] = agg
+    failures = [f for r in results for f in r["failures"]]
+    for n, s in per.items():
+        if s["examples"] + s["skipped"] >= MIN_FOR_SKIP_BOUND and s["skip_rate"] > s["max_skip"]:
+            top = "; ".join(f"{c}x {r}" for r, c in list(s["skip_reasons"].items())[:3])
+            failures.append({"property": n, "source": "skip rate",
+                             "error": f"skipped {s['skip_rate']:.0%} of its examples, more than its bound "
+                                      f"{s['max_skip']:.0%} (it checks too little): {top}"})
+    examples = sum(s["examples"] for s in per.values())
+    return {"examples": examples, "skipped": sum(s["skipped"] for s in per.values()),
+            "replayed": sum(s["replayed"] for s in per.values()),
+            "failures": len(failures), "properties": names, "per_property": per,
+            "seconds": round(elapsed, 2),
+            "examples_per_second": round(examples / elapsed, 1) if elapsed > 0 else 0.0,
+            "seed": seed, "jobs": args.jobs, "database": args.database,
+            "corpus_saved": sum(r.get("corpus_saved", 0) for r in results),
+            "reproducers": str(out) if any(f.get("reproducer") for f in failures) else None,
+            "failed": [{k: v for k, v in f.items() if k != "xml"} | {"error": f["error"].splitlines()[0][:300]}
+                       for f in failures]}
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    err = sys.stderr
+    print(f"{s['examples']} examples in {s['seconds']:.1f}s ({s['examples_per_second']}/s), "
+          f"{s['skipped']} skipped (outside a property's domain, not counted), "
+          f"{s['replayed']} replayed from the database, {s['failures']} failure(s)", file=err)
+    for n, p in s["per_property"].items():
+        print(f"  {n:22s} {p['examples']:7d} examples {p['skipped']:7d} skipped ({p['skip_rate']:.0%}, "
+              f"bound {p['max_skip']:.0%})  {p['failures']} failure(s)", file=err)
+        for reason, c in list(p["skip_reasons"].items())[:3]:
+            print(f"      skipped {c}x: {reason}", file=err)
+    if s["database"]:
+        print(f"database {s['database']}: {s['corpus_saved']} coverage-increasing example(s) added",
+              file=err)
+    for f in s["failed"]:
+        print(f"FAIL {f['property']}: {f['error']}", file=err)
+    if s["reproducers"]:
+        print(f"reproducers in {s['reproducers']}  (replay: virtconform fuzz --replay {s['reproducers']})",
+              file=err)
+
+
+def _bytes(args: argparse.Namespace) -> int:
+    from virtconform.conformance.campaign.bytefuzz import campaign
+    out = _out_dir(args)
+    if not args.json:
+        print(f"fuzz --bytes {args.bytes}: {args.seconds:g}s", file=sys.stderr)
+    report = campaign(args.bytes, args.seconds, out, progress=not args.json)
+    report["reproducers"] = str(out) if report["failures"] else None
+    if args.json:
+        json.dump(report, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{report['executions']} executions in {report['seconds']:.1f}s "
+              f"({report['seeds']} seeds, engine {report['engine']}), {len(report['failures'])} failure(s)",
+              file=sys.stderr)
+        for f in report["failures"]:
+            print(f"FAIL {f['target']}: {f['error'][:300]}\n  reproducer: {f['reproducer']}", file=sys.stderr)
+        if report["failures"]:
+            print(f"replay: virtconform fuzz --replay {out}", file=sys.stderr)
+    return 1 if report["failures"] else 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from virtconform.conformance.campaign.reproducers import replay
+    results = replay(Path(args.replay))
+    failing = [r for r in results if r["status"] in ("fails", "unknown")]
+    if args.json:
+        json.dump({"reproducers": len(results), "failing": len(failing), "results": results}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        for r in results:
+            line = f"{r['status']:8s} {r['what']}: {r['reproducer']}"
+            print(line + (f"\n         {r['error']}" if r["error"] else ""), file=sys.stderr)
+        print(f"{len(results)} reproducer(s): {len(failing)} still failing", file=sys.stderr)
+    return 1 if failing else 0

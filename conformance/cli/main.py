@@ -11,25 +11,62 @@ import importlib
 import sys
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help text that states each option's default where it has a meaningful one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" not in text and action.default not in (None, False, argparse.SUPPRESS) \
+                and action.option_strings and action.nargs != 0:
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Version(argparse.Action):
+    """``--version``: read from the installed metadata only when asked (start-up)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            v = version("virtconform")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        print(f"virtconform {v}")
+        parser.exit(0)
+
+
 def _profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default="libvirt-test",
                    help="host profile: guest capabilities, environment, monitor (default: libvirt-test)")
 
 
+def _inputs(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=f"{what} files, directories (searched recursively) or - for standard input")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="virtconform",
+    ap = argparse.ArgumentParser(prog="virtconform", formatter_class=_Formatter,
                                  description="Validate libvirt domain XML and convert it to and from QEMU command lines.")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    ap.add_argument("--version", action=_Version, help="print the version and exit")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against")
+    _inputs(p, "domain XML")
+    p.add_argument("--schema", help="another RELAX NG schema (.rng) to validate against "
+                                    "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for many files (default: all cores)")
     p.set_defaults(module="validate")
 
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
     _profile(p)
-    p.add_argument("file", metavar="FILE.xml")
+    _inputs(p, "domain XML")
     p.add_argument("--no-validate", action="store_true", help="skip schema validation")
     p.set_defaults(module="xml2xml")
 
@@ -49,67 +86,135 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse (exit 1) where libvirt would silently drop part of the document")
     p.add_argument("--clock-epoch", type=int, metavar="SECONDS",
                    help="the time an offset='variable' clock is relative to (default: now)")
-    p.add_argument("file", metavar="FILE.xml")
+    _inputs(p, "domain XML")
     p.set_defaults(module="argv")
 
     p = sub.add_parser("argv2xml", help="the domain XML that a QEMU command line describes")
     _profile(p)
-    p.add_argument("file", metavar="FILE.args")
+    _inputs(p, "command-line (.args)")
     p.set_defaults(module="argv2xml")
 
     p = sub.add_parser("caps", help="capabilities of a QEMU binary from its -help output")
     p.add_argument("--qemu-help", metavar="FILE", help="output of `qemu -help`")
     p.add_argument("--capabilities", metavar="FILE", help="libvirt capabilities XML to summarise")
     p.add_argument("--list", action="store_true", help="list named capability sets and flags")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(module="caps")
 
     p = sub.add_parser("generate", help="write schema-valid domain documents")
-    p.add_argument("--count", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", metavar="DIR")
+    p.add_argument("--count", type=int, default=10, help="how many documents")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same documents")
+    p.add_argument("--out", metavar="DIR", help="directory to write DIR/NNNN.xml to (default: print)")
     p.add_argument("--invalid", action="store_true", help="write invalid documents (with their error mode)")
     p.add_argument("--coverage", action="store_true", help="report schema paths reached")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--raw", action="store_true",
                    help="schema walk only, without the engine-aware refinements (for schema coverage)")
     p.add_argument("--hostile", action="store_true",
                    help="commas and XML specials in names (tests escaping; not for libvirt's test driver)")
+    p.add_argument("--schema", metavar="FILE.rng",
+                   help="walk this RELAX NG grammar instead (any language; implies --raw)")
     p.set_defaults(module="generate")
 
-    p = sub.add_parser("fuzz", help="run the conformance properties for a time budget")
-    p.add_argument("--seconds", type=float, default=60)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--out", metavar="DIR", help="where minimized failing inputs go")
-    p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--database", metavar="DIR", help="shared Hypothesis example database")
-    p.add_argument("--property", action="append", help="run only these properties")
+    p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
+    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("--out", metavar="DIR",
+                   help="where minimized failing inputs go (default: a new temporary directory)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--database", metavar="DIR|redis://HOST:PORT/DB",
+                   help="example database shared with other campaigns: a directory, or a Redis server")
+    p.add_argument("--property", action="append",
+                   help="run only this property (repeatable; default: all)")
+    p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
+                   help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
+    p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
     p.set_defaults(module="fuzz")
 
-    p = sub.add_parser("schema", help="schema authoring: compile .rnc to .rng, check staleness")
-    p.add_argument("action", choices=["compile", "check"])
-    p.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True,
+                               help="compile, check, diff or coverage")
+    a = actions.add_parser("compile", help="compile the .rnc sources to the shipped .rng files")
+    a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    a = actions.add_parser("check", help="the .rng files are fresh, the grammar compiles, and documents "
+                                         "named *-invalid.xml are rejected while all others are accepted")
+    a.add_argument("--dir", help="schema directory (default: the shipped schemas)")
+    a.add_argument("docs", nargs="*", metavar="DOC", help="documents or directories (recursive *.xml)")
+    a = actions.add_parser("diff", help="documents one grammar accepts and the other rejects, both ways")
+    a.add_argument("old", metavar="OLD.rng", help="the grammar before")
+    a.add_argument("new", metavar="NEW.rng", help="the grammar after")
+    a.add_argument("--count", type=int, default=100,
+                   help="random documents walked from each grammar, besides the targeted ones (default: 100)")
+    a.add_argument("--seed", type=int, default=0, help="seed of the walks (default: 0)")
+    a.add_argument("--json", action="store_true", help='print {"only_old": [...], "only_new": [...]}')
+    a = actions.add_parser("coverage", help="patterns of the schema that no document of a corpus exercises")
+    a.add_argument("corpus", nargs="*", metavar="CORPUS", help="documents or directories (default: corpus/)")
+    a.add_argument("--schema", metavar="FILE.rng", help="the grammar (default: the shipped domain schema)")
+    a.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(module="schema")
 
     p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
     _profile(p)
-    p.add_argument("old", metavar="OLD.xml")
-    p.add_argument("new", metavar="NEW.xml")
+    p.add_argument("old", metavar="OLD.xml", help="the definition in use")
+    p.add_argument("new", metavar="NEW.xml", help="the proposed replacement (must be valid)")
     p.add_argument("--caps", action="append", metavar="SPEC",
-                   help="capability set(s) to check (repeatable; default: every named set)")
-    p.add_argument("--qemu-conf", metavar="FILE")
+                   help="capability set to check (repeatable; default: every named set)")
+    p.add_argument("--qemu-help", action="append", metavar="FILE",
+                   help="a `qemu -help` dump to check as a target (repeatable)")
+    p.add_argument("--qemu-conf", metavar="FILE", help="libvirt qemu.conf settings")
     p.add_argument("--allow-abi-change", action="store_true",
                    help="report guest-visible changes but do not fail on them")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON report on stdout (also when the new document is refused)")
     p.set_defaults(module="gate")
+
+    p = sub.add_parser("check", help="CI gate over a repository of domains (virtconform.toml, lock file)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="documents or directories to check (default: the config's include globs)")
+    p.add_argument("--config", metavar="FILE",
+                   help="virtconform.toml or pyproject.toml (default: searched upwards from here)")
+    p.add_argument("--update", action="store_true",
+                   help="rewrite the lock file with the command lines of today")
+    p.add_argument("--base", metavar="GITREF",
+                   help="also gate the guest ABI of documents changed since this git revision")
+    p.add_argument("--format", choices=["text", "json", "junit", "github"], default="text",
+                   help="report format")
+    p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="worker processes (default: all cores)")
+    p.add_argument("--shard", metavar="K/N", help="check only the K-th of N slices (CI matrices)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    p.add_argument("--no-cache", action="store_true",
+                   help="build every document again instead of reusing results for unchanged bytes "
+                        "(kept in .virtconform_cache/)")
+    p.set_defaults(module="check")
+
+    from . import crosscheck
+    crosscheck.add_parser(sub)
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
-    p.add_argument("--section", action="append")
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--section", action="append",
+                   help="run only this section: xml2argv, xml2xml, argv2xml, help (repeatable; default: all)")
+    p.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     p.set_defaults(module="suite")
     return ap
+
+
+class _SubParser(argparse.ArgumentParser):
+    """Subcommand parsers: the same formatter; usage errors show the subcommand's usage."""
+
+    def __init__(self, *a: object, **kw: object) -> None:
+        kw.setdefault("formatter_class", _Formatter)
+        super().__init__(*a, **kw)  # type: ignore[arg-type]
+
+
+def _subparser(ap: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser | None:
+    for action in ap._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices.get(name)  # type: ignore[no-any-return]
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +231,13 @@ def main(argv: list[str] | None = None) -> int:
         mod = importlib.import_module(f"virtconform.conformance.cli.{args.module}")
         return int(mod.run(args) or 0)
     except VirtconformError as e:
+        from virtconform.engine.errors import UsageError
+        if isinstance(e, UsageError) and e.path is None:
+            sub = _subparser(ap, args.command)
+            if sub is not None:
+                sub.print_usage(sys.stderr)
+            print(f"virtconform {args.command}: error: {e.message}", file=sys.stderr)
+            return e.exit_status
         print(e.format(), file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:

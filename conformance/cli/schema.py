@@ -1,24 +1,71 @@
-"""``virtconform schema compile|check``: keep the shipped .rng in step with the .rnc.
+"""``virtconform schema compile|check|diff|coverage``: tools for schema authors.
 
 The .rnc files are the source; the .rng files are what lxml/libxml2 load at
-run time. This is the only command allowed to import rnc2rng (see cli.py).
+run time. ``compile`` and ``check`` are the only commands that import rnc2rng
+(see engine/__init__.py). A grammar that does not compile, or compiles to a
+broken RELAX NG grammar (an undefined reference, a define given twice), is one
+located error ``FILE.rnc:LINE:COL: message`` and no .rng is written.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 from pathlib import Path
 
-from virtconform.engine.errors import InputError, UsageError
+from virtconform.engine.errors import DocumentError, InputError, UsageError
 
 #: schema sources compiled by this command; domain.rnc inlines the other two
 SOURCES = ("basictypes.rnc", "storageencryption.rnc", "domain.rnc")
+
+_RNC2RNG_AT = re.compile(r"in (?P<file>.+?) \[(?P<line>\d+):(?P<col>\d+)\]")
+_QUOTED = re.compile(r"'([^']+)'")
 
 
 def default_dir() -> Path:
     """The directory of the shipped schemas (the virtconform.schemas package)."""
     import virtconform.schemas as pkg
     return Path(next(iter(pkg.__path__)))
+
+
+def _locate_name(directory: Path, first: Path, name: str, redefined: bool = False) -> tuple[Path, int, int]:
+    """Where an identifier is used in the .rnc sources (or, ``redefined``, defined the second
+    time): the place to blame for an undefined reference or a define given twice."""
+    word = r"(?<![\w.:-])" + re.escape(name) + r"(?![\w.:-])"
+    pattern = re.compile(r"^\s*" + word + r"\s*=" if redefined else word + r"(?!\s*[|&]?=)")
+    seen = 0
+    for src in [first] + sorted(p for p in directory.glob("*.rnc") if p != first):
+        for n, line in enumerate(src.read_text(encoding="utf-8").splitlines(), 1):
+            m = pattern.search(line.split("#", 1)[0])
+            if m:
+                seen += 1
+                if not redefined or seen == 2:
+                    return src, n, m.start() + 1 + (len(m.group(0)) - len(m.group(0).lstrip()))
+    return first, 1, 1
+
+
+def _check_compiled(path: Path, text: str) -> None:
+    """A compiled grammar must be a usable one: located errors point into the .rnc."""
+    from lxml import etree
+
+    from virtconform.engine import rngtree
+    data = text.encode()
+    if b"<start" not in data:
+        return  # a library of defines: its references are resolved by the grammars including it
+    try:
+        rngtree.loads(data, path.with_suffix(".rng"))
+        etree.RelaxNG(etree.fromstring(data, base_url=str(path.with_suffix(".rng"))))
+    except rngtree.GrammarError as e:
+        m = _QUOTED.search(e.message)
+        twice = "more than once" in e.message
+        src, line, col = _locate_name(path.parent, path, m.group(1), twice) if m else (path, 1, 1)
+        raise DocumentError(f"broken grammar: {e.message}", path=str(src), line=line, column=col) from None
+    except (etree.XMLSyntaxError, etree.RelaxNGParseError) as e:
+        msg = " ".join(str(e).split())
+        m = re.search(r"(?:Reference|define|element|attribute) (\S+)", msg)
+        src, line, col = _locate_name(path.parent, path, m.group(1)) if m else (path, 1, 1)
+        raise DocumentError(f"broken grammar: {msg}", path=str(src), line=line, column=col) from None
 
 
 def compile_rnc(path: Path) -> str:
@@ -32,9 +79,19 @@ def compile_rnc(path: Path) -> str:
     try:
         text = rnc2rng.dumps(rnc2rng.load(str(path)))
     except Exception as e:  # rnc2rng raises its own ParseError and assertion failures
-        raise InputError(f"cannot compile schema: {' '.join(str(e).split())}", path=str(path),
-                         line=1, column=1) from None
-    return text if text.endswith("\n") else text + "\n"
+        msg = str(e)
+        at = _RNC2RNG_AT.search(msg)
+        first = msg.splitlines()[0] if msg else type(e).__name__
+        if at:
+            where = Path(at.group("file"))
+            where = where if where.is_absolute() or where.exists() else path.parent / where.name
+            raise DocumentError(f"syntax error in the compact grammar ({_RNC2RNG_AT.sub('', first).strip() or 'parse error'})",
+                                path=str(where), line=int(at.group("line")), column=int(at.group("col"))) from None
+        raise DocumentError(f"cannot compile schema: {' '.join(msg.split()) or type(e).__name__}",
+                            path=str(path), line=1, column=1) from None
+    text = text if text.endswith("\n") else text + "\n"
+    _check_compiled(path, text)
+    return text
 
 
 def compiled(directory: Path) -> dict[Path, str]:
@@ -49,12 +106,22 @@ def compiled(directory: Path) -> dict[Path, str]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    directory = Path(args.dir) if args.dir else default_dir()
+def _directory(args: argparse.Namespace) -> Path:
+    directory = Path(args.dir) if getattr(args, "dir", None) else default_dir()
     if not directory.is_dir():
         raise InputError("not a directory", path=str(directory), line=0, column=0)
-    fresh = compiled(directory)
-    if args.action == "compile":
+    return directory
+
+
+def run(args: argparse.Namespace) -> int:
+    action = args.action
+    if action == "diff":
+        return run_diff(args)
+    if action == "coverage":
+        return run_coverage(args)
+    directory = _directory(args)
+    fresh = compiled(directory)  # nothing is written unless every source compiles
+    if action == "compile":
         for path, text in fresh.items():
             old = path.read_text(encoding="utf-8") if path.is_file() else None
             if old != text:
@@ -66,4 +133,99 @@ def run(args: argparse.Namespace) -> int:
     for p in stale:
         print(f"{p}:1:1: stale: differs from a fresh compile of {p.with_suffix('.rnc').name}"
               " (run `virtconform schema compile`)", file=sys.stderr)
-    return 1 if stale else 0
+    failures = check_documents(directory, fresh, getattr(args, "docs", None) or [])
+    return 1 if stale or failures else 0
+
+
+def check_documents(directory: Path, fresh: dict[Path, str], docs: list[str]) -> int:
+    """libvirt's convention: ``*-invalid.xml`` must be rejected, every other document accepted.
+
+    The documents are checked against the fresh compile (the sources), not the
+    shipped .rng, so a check before ``compile`` tells what the sources mean."""
+    import tempfile
+
+    from virtconform.engine import schema
+    from virtconform.engine.xmlio import read_document
+
+    from .inputs import expand
+    files = expand(docs, "*.xml")
+    if not files:
+        return 0
+    main_rng = next((p for p in fresh if p.name == "domain.rng"), next(iter(fresh)))
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="vc-schema-") as tmp:
+        for p, text in fresh.items():
+            (Path(tmp) / p.name).write_text(text, encoding="utf-8")
+        grammar = Path(tmp) / main_rng.name
+        for f in files:
+            try:
+                problems = schema.validate(read_document(f), grammar)
+            except (InputError, DocumentError) as e:
+                print(e.located(path=f).format(), file=sys.stderr)
+                failures += 1
+                continue
+            if Path(f).name.endswith("-invalid.xml"):
+                if not problems:
+                    print(f"{f}:1:1: accepted, but its name says it is invalid (*-invalid.xml)",
+                          file=sys.stderr)
+                    failures += 1
+            elif problems:
+                failures += 1
+                for pr in problems:
+                    print(pr.format(f), file=sys.stderr)
+    if failures:
+        print(f"{failures} of {len(files)} documents break the convention (*-invalid.xml rejected,"
+              " all others accepted)", file=sys.stderr)
+    return failures
+
+
+def _side(path: str):  # noqa: ANN202 - schemadiff.Side, imported late
+    from virtconform.conformance.grammar import schemadiff
+    from virtconform.conformance.grammar.rng import GrammarError
+    if path.endswith(".rnc"):
+        text = compile_rnc(Path(path)).encode()
+        try:
+            return schemadiff.Side(str(Path(path).with_suffix(".rng")), text)
+        except GrammarError as e:
+            raise InputError(e.message, path=path, line=e.line or 1, column=1) from None
+    try:
+        return schemadiff.Side(path)
+    except GrammarError as e:
+        raise InputError(e.message, path=e.path or path, line=e.line or 1, column=1) from None
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from virtconform.conformance.grammar import schemadiff
+    if args.count < 0:
+        raise UsageError("--count must not be negative")
+    old, new = _side(args.old), _side(args.new)
+    report = schemadiff.diff(old, new, count=args.count, seed=args.seed)
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(schemadiff.render(report, args.old, args.new))
+    return 1 if report.only_old or report.only_new else 0
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    from virtconform.conformance.grammar import patterncov
+    from virtconform.conformance.grammar.rng import GrammarError, load
+    from virtconform.engine.schema import shipped_schema_path
+
+    from .inputs import expand
+    grammar_path = args.schema or str(shipped_schema_path())
+    try:
+        grammar = load(grammar_path)
+    except GrammarError as e:
+        raise InputError(e.message, path=e.path or grammar_path, line=e.line or 1, column=1) from None
+    corpus = args.corpus or (["corpus"] if Path("corpus").is_dir() else [])
+    if not corpus:
+        raise UsageError("name the documents or directories to measure (there is no ./corpus)")
+    report = patterncov.measure(grammar, grammar_path, expand(corpus, "*.xml"))
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.render())
+    return 0

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Callable
+
+
+def converter(args: argparse.Namespace) -> Callable[[str, bytes], str]:
+    """(name, bytes) -> the formatted domain; raises located VirtconformErrors."""
+    from virtconform.engine.caps.profiles import get_profile
+    from virtconform.engine.loader import parse_domain
+    from virtconform.engine.xmlio import parse_bytes
+
+    caps = get_profile(args.profile).capabilities
+
+    def convert(name: str, data: bytes) -> str:
+        return parse_domain(parse_bytes(data, name), caps, validate=not args.no_validate).to_xml()
+    return convert
 
 
 def run(args: argparse.Namespace) -> int:
-    from virtconform.engine.caps.profiles import get_profile
-    from virtconform.engine.loader import load_domain
-
-    profile = get_profile(args.profile)
-    dom = load_domain(args.file, profile.capabilities, validate=not args.no_validate)
-    sys.stdout.write(dom.to_xml())
-    return 0
+    from virtconform.conformance.cli.inputs import for_each
+    return for_each(args.files, "*.xml", converter(args))

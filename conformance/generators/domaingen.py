@@ -15,6 +15,7 @@ and XML specials, integers at their type's bounds.
 """
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 from lxml import etree
@@ -129,6 +130,19 @@ def generate_domain(ch: Chooser, *, grammar: Grammar | None = None, hostile: boo
     if refine:
         Refiner(ch, root, hostile=hostile, guest_weights=guest_weights).run()
     return root
+
+
+def numbered_domain(seed: int, k: int, *, refine: bool = True,
+                    hostile: bool = False) -> tuple[RandomChooser, etree._Element]:
+    """Document ``k`` of seed ``seed``, as ``generate --seed`` writes it: its own random
+    stream (``random.Random("S:k")``, so any document can be made alone) and a name unique
+    in the batch; the chooser is returned for what else the caller draws from it."""
+    ch = RandomChooser(random.Random(f"{seed}:{k}"))
+    root = generate_domain(ch, refine=refine, hostile=hostile, guest_weights=PORTABLE_WEIGHTS)
+    name = root.find("name")
+    if name is not None:  # unique across the batch: all documents can be defined on one host
+        name.text = f"{name.text}-{seed}-{k:04d}"
+    return ch, root
 
 
 def generate_domain_text(seed: int, *, hostile: bool = False) -> str:

@@ -209,3 +209,56 @@ def matches(pattern: str, value: str) -> bool:
         return re.fullmatch(pattern, value) is not None
     except re.error:
         return True
+
+
+def variants(node: Node, limit: int = 160) -> list[str]:
+    """Strings of the pattern that differ from the smallest one in one decision each.
+
+    The smallest string takes the first character of each class, the first
+    alternative and the fewest repeats; each variant changes one of those: every
+    character of every class, every alternative, every repeat count at its bounds.
+    A pattern that changed between two grammars (a character added to a class, a
+    bound raised, an alternative added) rejects one of these strings.
+    """
+    decisions: list[dict[int, int]] = []  # each: the decisions that deviate from the smallest
+
+    def collect(n: Node, context: dict[int, int]) -> None:
+        """``context``: the decisions that make ``n`` appear at all (enclosing repeats, options)."""
+        if isinstance(n, CharSet):
+            decisions.extend({**context, id(n): k} for k in range(1, len(n.chars)))
+        elif isinstance(n, Seq):
+            for i in n.items:
+                collect(i, context)
+        elif isinstance(n, Alt):
+            decisions.extend({**context, id(n): k} for k in range(1, len(n.options)))
+            for k, o in enumerate(n.options):
+                collect(o, {**context, id(n): k} if k else context)
+        else:
+            top = n.hi if n.hi is not None else n.lo + 8
+            decisions.extend({**context, id(n): k} for k in sorted({n.lo + 1, top}) if n.lo < k <= top)
+            collect(n.item, {**context, id(n): max(n.lo, 1)} if n.lo == 0 else context)
+
+    collect(node, {})
+    out: dict[str, None] = {}
+    for change in [{}] + decisions:
+        if len(out) >= limit:
+            break
+        buf: list[str] = []
+        _fixed(node, change, buf)
+        out["".join(buf)] = None
+    return list(out)
+
+
+def _fixed(node: Node, choices: dict[int, int], out: list[str]) -> None:
+    """The string of ``node`` with the given decisions, the smallest elsewhere."""
+    k = choices.get(id(node))
+    if isinstance(node, CharSet):
+        out.append(node.chars[k or 0])
+    elif isinstance(node, Seq):
+        for item in node.items:
+            _fixed(item, choices, out)
+    elif isinstance(node, Alt):
+        _fixed(node.options[k or 0], choices, out)
+    else:
+        for _ in range(k if k is not None else node.lo):
+            _fixed(node.item, choices, out)

@@ -12,7 +12,9 @@ grammar; ``weights`` bias choices of a define towards some alternatives.
 """
 from __future__ import annotations
 
+import math
 import random
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -42,6 +44,7 @@ from .rng import (
     Text,
     Value,
     ZeroOrMore,
+    children,
 )
 
 
@@ -79,6 +82,17 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "nonPositiveInteger": (-2**63, 0),
 }
 _TEXT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-. "
+#: other xsd types: a regular expression whose strings are all valid values
+_TYPE_REGEX: dict[str, str] = {
+    "date": "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])",
+    "time": "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
+    "dateTime": "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z?",
+    "duration": "P[1-9][0-9]?(D|Y|M)",
+    "gYear": "(19|20)[0-9]{2}", "hexBinary": "([0-9a-f]{2}){0,6}", "base64Binary": "([A-Za-z0-9]{4}){0,3}",
+    "anyURI": "(http://example\\.org/)?[a-z]{1,8}", "language": "[a-z]{2}(-[A-Z]{2})?",
+    "QName": "[a-zA-Z_][a-zA-Z0-9_.-]{0,8}", "NMTOKENS": "[a-zA-Z0-9_.-]{1,6}( [a-zA-Z0-9_.-]{1,6}){0,2}",
+    "IDREFS": "[a-zA-Z_][a-zA-Z0-9_.-]{0,6}( [a-zA-Z_][a-zA-Z0-9_.-]{0,6}){0,2}",
+}
 
 
 @dataclass
@@ -92,8 +106,82 @@ class Content:
         self.attrs.update(other.attrs)
         self.items.extend(other.items)
 
+    def text(self) -> str:
+        """The strings only (an attribute value, a list item)."""
+        return "".join(i for i in self.items if isinstance(i, str))
+
+    def build(self, tag: str) -> etree._Element:
+        """An element named ``tag`` with these attributes, text and children."""
+        el = etree.Element(tag)
+        for k, v in self.attrs.items():
+            el.set(k, v)
+        last: etree._Element | None = None
+        for item in self.items:
+            if isinstance(item, str):
+                if last is None:
+                    el.text = (el.text or "") + item
+                else:
+                    last.tail = (last.tail or "") + item
+            else:
+                el.append(item)
+                last = item
+        return el
+
 
 Hook = Callable[["Walker"], str]
+
+_COSTS: weakref.WeakKeyDictionary[Pattern, dict[int, float]] = weakref.WeakKeyDictionary()
+
+
+def min_costs(start: Pattern) -> dict[int, float]:
+    """Fewest elements each pattern reachable from ``start`` can produce (by ``id``; inf: none).
+
+    Recursive grammars terminate only through the cheaper alternatives, so a walk
+    that is deep enough takes those (fixpoint over the pattern graph)."""
+    known = _COSTS.get(start)
+    if known is not None:
+        return known
+    nodes: list[Pattern] = []
+    seen: set[int] = set()
+    stack = [start]
+    while stack:
+        q = stack.pop()
+        if id(q) in seen:
+            continue
+        seen.add(id(q))
+        nodes.append(q)
+        stack.extend(children(q))
+    cost: dict[int, float] = {id(q): math.inf for q in nodes}
+
+    def of(q: Pattern) -> float:
+        if isinstance(q, Element):
+            return 1 + cost[id(q.body)]
+        if isinstance(q, Group | Interleave):
+            return sum(cost[id(i)] for i in q.items)
+        if isinstance(q, Choice):
+            return min(cost[id(i)] for i in q.items)
+        if isinstance(q, Optional | ZeroOrMore):
+            return 0
+        if isinstance(q, OneOrMore | ListP):
+            return cost[id(q.item)]
+        if isinstance(q, Attribute):
+            return cost[id(q.body)]
+        if isinstance(q, Ref):
+            return cost[id(q.resolve())]
+        if isinstance(q, NotAllowed):
+            return math.inf
+        return 0
+
+    changed = True
+    while changed:
+        changed = False
+        for q in nodes:
+            c = of(q)
+            if c < cost[id(q)]:
+                cost[id(q)] = c
+                changed = True
+    _COSTS[start] = cost
+    return cost
 
 
 class Walker:
@@ -102,7 +190,8 @@ class Walker:
     def __init__(self, chooser: Chooser, *, hooks: dict[str, Hook] | None = None,
                  weights: dict[str, list[float]] | None = None, max_repeat: int = 3,
                  p_optional: float = 0.5, repeat_overrides: dict[str, int] | None = None,
-                 text_chars: str = _TEXT_CHARS, p_element: dict[str, float] | None = None) -> None:
+                 text_chars: str = _TEXT_CHARS, p_element: dict[str, float] | None = None,
+                 max_depth: int = 24, max_elements: int = 600) -> None:
         self.ch = chooser
         self.hooks = hooks or {}
         self.weights = weights or {}
@@ -112,9 +201,21 @@ class Walker:
         self.text_chars = text_chars
         self.p_element = p_element or {}
         self._define: list[str] = []
+        self.max_depth = max_depth  # past this depth or size: the smallest choices only
+        self.max_elements = max_elements
+        self._depth = 0
+        self._count = 0
+        self._costs: dict[int, float] = {}
+
+    @property
+    def frugal(self) -> bool:
+        """Deep or big enough: every further decision takes the smallest document."""
+        return self._depth >= self.max_depth or self._count >= self.max_elements
 
     # -------------------------------------------------------------- entry
     def document(self, start: Pattern) -> etree._Element:
+        self._costs = min_costs(start)
+        self._depth = self._count = 0
         c = self.content(start)
         roots = [i for i in c.items if not isinstance(i, str)]
         if len(roots) != 1:
@@ -171,25 +272,19 @@ class Walker:
             out.items.append(self.value(p))
 
     def element(self, p: Element) -> etree._Element:
-        el = etree.Element(self.name(p.name))
-        c = self.content(p.body)
-        for k, v in c.attrs.items():
-            el.set(k, v)
-        last: etree._Element | None = None
-        for item in c.items:
-            if isinstance(item, str):
-                if last is None:
-                    el.text = (el.text or "") + item
-                else:
-                    last.tail = (last.tail or "") + item
-            else:
-                el.append(item)
-                last = item
-        return el
+        self._count += 1
+        self._depth += 1
+        try:
+            c = self.content(p.body)
+        finally:
+            self._depth -= 1
+        return c.build(self.name(p.name))
 
     # -------------------------------------------------------------- decisions
     def present(self, item: Pattern | None = None) -> bool:
         """Whether an optional item is there; ``p_element`` tunes it per element name."""
+        if self.frugal:
+            return False
         p = self.p_optional
         if self.p_element and item is not None:
             while isinstance(item, Ref):
@@ -199,6 +294,8 @@ class Walker:
         return self.ch.boolean(p)
 
     def repeat(self, lo: int) -> int:
+        if self.frugal:
+            return lo
         hi = self.max_repeat
         for name in reversed(self._define):
             if name in self.repeat_overrides:
@@ -211,6 +308,8 @@ class Walker:
         allowed = [i for i, it in enumerate(items) if not isinstance(it, NotAllowed)]
         if not allowed:
             raise Unsatisfiable("choice of notAllowed only")
+        if self.frugal and self._costs:
+            return min(allowed, key=lambda i: self._costs.get(id(items[i]), 0))
         w = self.weights.get(self._define[-1]) if self._define else None
         if w is not None and len(w) == len(items) and isinstance(self.ch, RandomChooser):
             return self.ch.r.choices(range(len(items)), weights=w)[0]
@@ -276,8 +375,11 @@ class Walker:
         raise Unsatisfiable(f"no value for {type(p).__name__}")
 
     def data(self, p: Data) -> str:
+        from virtconform.engine import xsd
         for _ in range(50):
             s = self._data_once(p)
+            if xsd.check(p.type, p.library, p.params, s) is not None:
+                continue
             if p.except_ is None or not value_matches(p.except_, s):
                 return s
         raise Unsatisfiable(f"could not satisfy the except clause of data type {p.type}")
@@ -299,6 +401,8 @@ class Walker:
             return ("false", "true", "0", "1")[self.ch.integer(0, 3)]
         if t in ("decimal", "double", "float"):
             return str(self.integer_in(-1000, 1000))
+        if not patterns and t in _TYPE_REGEX:
+            patterns = [_TYPE_REGEX[t]]
         if patterns:
             for _ in range(50):
                 s = regexgen.generate(regexgen.parse(patterns[0]), self.ch)

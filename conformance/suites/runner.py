@@ -6,9 +6,12 @@ project's corpus adds two optional keys: a top-level ``"data"`` naming the
 folder of the documents (default ``data``) and, per xml2argv case, ``"caps"``
 (a capability spec such as ``qemu-0.12.1``) and ``"expect"`` (the expected
 ``.args`` file, relative to the suite) so one domain can have a command line
-per capability set, or ``"refuse"`` (the reason a capability set cannot express
-the domain). xml2xml cases may name an ``"expect"`` file when the document is
-not already in libvirt's canonical form. Everything runs in-process through the engine.
+per capability set, or ``"refuse"`` (libvirt's reason for refusing: any refusal
+of ours holds it, each implementation words its reasons its own way). xml2xml
+cases may name an ``"expect"`` file when the document is not already in
+libvirt's canonical form, or ``"refuse"``. A case marked ``"xfail"`` (the
+reason) is one where the engine is known to do otherwise than libvirt: its
+failure is expected, its success reported. Everything runs in-process through the engine.
 """
 from __future__ import annotations
 
@@ -62,7 +65,13 @@ class Report:
 
     @property
     def failures(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
+        """Cases that fail, and cases marked ``"xfail"`` that no longer do."""
+        return [o for o in self.outcomes if o.ok == ("xfail" in o.case.spec)]
+
+    @property
+    def expected_failures(self) -> list[Outcome]:
+        """Cases marked ``"xfail"`` (the engine is known to differ from libvirt there) that fail."""
+        return [o for o in self.outcomes if not o.ok and "xfail" in o.case.spec]
 
 
 def load_cases(suite: str | Path, sections: list[str] | None = None) -> list[Case]:
@@ -87,6 +96,11 @@ class Runner:
     def xml2xml(self, case: Case) -> tuple[str, str]:
         from virtconform.engine.loader import load_domain
         f = case.data / f"{case.name}.xml"
+        if "refuse" in case.spec:
+            try:
+                return load_domain(str(f), self.profile.capabilities).to_xml(), "refused"
+            except VirtconformError:
+                return "refused", "refused"
         expect = case.suite / case.spec["expect"] if "expect" in case.spec else f
         return load_domain(str(f), self.profile.capabilities).to_xml(), expect.read_text()
 
@@ -98,20 +112,18 @@ class Runner:
         spec = case.spec
         flags = resolve(spec["caps"]) if "caps" in spec else Flags(spec.get("flags", []))
         conf = QemuConf.from_mapping(spec.get("qemu_conf") or {})
-        dom = load_domain(str(case.data / f"{case.name}.xml"), self.profile.capabilities)
-        if "refuse" in spec:  # the corpus also pins refusals and their reasons
+
+        def build() -> str:
+            dom = load_domain(str(case.data / f"{case.name}.xml"), self.profile.capabilities)
+            return build_command_line(dom, flags, profile=self.profile, conf=conf, domid=spec.get("domid"),
+                                      migrate_from=spec.get("migrate_from"), now=spec.get("clock_epoch")).render()
+        if "refuse" in spec:  # the corpus also pins refusals
             try:
-                cmd = build_command_line(dom, flags, profile=self.profile, conf=conf,
-                                         domid=spec.get("domid"), migrate_from=spec.get("migrate_from"),
-                                         now=spec.get("clock_epoch"))
-            except VirtconformError as e:
-                return f"refused: {e.message}", f"refused: {spec['refuse']}"
-            return cmd.render(), f"refused: {spec['refuse']}"
-        cmd = build_command_line(dom, flags, profile=self.profile, conf=conf,
-                                 domid=spec.get("domid"), migrate_from=spec.get("migrate_from"),
-                                         now=spec.get("clock_epoch"))
+                return build(), "refused"
+            except VirtconformError:
+                return "refused", "refused"
         expect = case.suite / spec["expect"] if "expect" in spec else case.data / f"{case.name}.args"
-        return cmd.render(), expect.read_text()
+        return build(), expect.read_text()
 
     def argv2xml(self, case: Case) -> tuple[str, str]:
         from virtconform.engine.qemu.argvparse import parse_argv_text
@@ -141,10 +153,15 @@ class Runner:
 
 
 def iter_report_lines(report: Report, verbose: bool = False) -> Iterator[str]:
+    xfail = {o.case.section: 0 for o in report.outcomes}
+    for o in report.expected_failures:
+        xfail[o.case.section] += 1
     for sec, (ok, total) in report.counts().items():
-        yield f"{sec}: {ok}/{total}"
+        yield f"{sec}: {ok}/{total}" + (f" ({xfail[sec]} expected failures)" if xfail[sec] else "")
+    for o in report.expected_failures:
+        yield f"XFAIL {o.case.label}: {o.case.spec['xfail']}"
     for o in report.failures:
-        yield f"FAIL {o.case.label}"
+        yield f"{'XPASS' if o.ok else 'FAIL'} {o.case.label}"
         if verbose:
             if o.error:
                 yield f"  error: {o.error}"

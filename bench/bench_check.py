@@ -1,0 +1,111 @@
+"""`virtconform check` as CI runs it: whole processes on 300 generated domains x 3 targets.
+
+Working set: `virtconform generate` documents that virtconform accepts (300 of them), a
+virtconform.toml with three targets (qemu-0.12.1, qemu-0.9.1, kvm-74) and a lock file
+written by `check --update`. Interleaved rounds (`-n`, default 7), each command a fresh
+process, start-up included:
+
+- yardsticks: `python -c pass` (the interpreter floor) and `xmllint --noout --relaxng
+  schemas/domain.rng` over the same 300 files (validation only, in C; skipped when
+  /usr/bin/xmllint is absent);
+- `virtconform check --no-cache` (cold: every document validated, modelled and built
+  for every target, on all cores) and `virtconform check` (warm: unchanged documents
+  answered from .virtconform_cache/);
+- `--jobs 1` cold, to show what the worker processes buy.
+
+Prints min/median wall time, document-targets per second of the minimum (the issue's
+goal is >= 2,000/s on 2 cores including start-up) and each time as a multiple of
+xmllint's. No assertions: read the ratios, and rerun when medians are far above minima.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_startup import ENV, SCHEMA, XMLLINT, bytecode_env, virtconform  # noqa: E402
+
+TARGETS = ["qemu-0.12.1", "qemu-0.9.1", "kvm-74"]
+COUNT = 300
+
+
+def working_set(vc: list[str], root: Path) -> int:
+    """300 accepted generated documents, a config and a fresh lock; returns the count."""
+    (root / "virtconform.toml").write_text(
+        'include = ["domains/*.xml"]\n' + f"targets = {json.dumps(TARGETS)}\n")
+    subprocess.run([*vc, "generate", "--count", str(COUNT + 40), "--seed", "1", "--out",
+                    str(root / "domains")], check=True, env=ENV, stdout=subprocess.DEVNULL)
+    out = subprocess.run([*vc, "check", "--format", "json", "--no-cache"], cwd=root, env=ENV,
+                         capture_output=True, text=True).stdout
+    bad = {r["document"] for r in json.loads(out)["results"] if not r["passed"]
+           and any(c["name"] == "valid" and c["status"] == "failed" for c in r["checks"])}
+    kept = 0
+    for f in sorted((root / "domains").glob("*.xml")):
+        if f"domains/{f.name}" in bad or kept >= COUNT:
+            f.unlink()
+        else:
+            kept += 1
+    subprocess.run([*vc, "check", "--update"], cwd=root, env=ENV, check=True, stdout=subprocess.DEVNULL)
+    return kept
+
+
+def once(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0, r.returncode
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", "--runs", type=int, default=7)
+    ap.add_argument("--as-is", action="store_true", help="keep the inherited PYTHONDONTWRITEBYTECODE")
+    args = ap.parse_args()
+    note = bytecode_env(args.as_is)
+    root = Path(tempfile.mkdtemp(prefix="vc-bench-check-"))
+    try:
+        vc = virtconform()
+        docs = working_set(vc, root)
+        files = sorted(str(f) for f in (root / "domains").glob("*.xml"))
+        work = docs * len(TARGETS)
+        print(f"working set: {docs} documents x {len(TARGETS)} targets = {work} document-targets")
+        print(f"python: {note}")
+        cmds: dict[str, list[str]] = {"python -c pass": [sys.executable, "-c", "pass"]}
+        if Path(XMLLINT).exists():
+            cmds["xmllint --relaxng (300 files)"] = [XMLLINT, "--noout", "--relaxng", str(SCHEMA), *files]
+        cmds["check --no-cache (cold)"] = [*vc, "check", "--no-cache"]
+        cmds["check --no-cache --jobs 1"] = [*vc, "check", "--no-cache", "--jobs", "1"]
+        cmds["check (warm cache)"] = [*vc, "check"]
+        for cmd in cmds.values():
+            once(cmd, root)
+        times: dict[str, list[float]] = {k: [] for k in cmds}
+        codes: dict[str, set[int]] = {k: set() for k in cmds}
+        for _ in range(args.runs):
+            for label, cmd in cmds.items():
+                t, rc = once(cmd, root)
+                times[label].append(t)
+                codes[label].add(rc)
+        xl = min(times.get("xmllint --relaxng (300 files)", [0])) or None
+        print(f"\nwall time over {args.runs} interleaved runs:")
+        print(f"  {'command':32s} {'min ms':>8s} {'median':>8s} {'doc-targets/s':>14s}"
+              + (f" {'x xmllint':>10s}" if xl else "") + "  exit")
+        for label, ts in times.items():
+            m = min(ts)
+            rate = f"{work / m:14,.0f}" if label.startswith("check") else f"{'':14s}"
+            row = f"  {label:32s} {1000 * m:8.1f} {1000 * statistics.median(ts):8.1f} {rate}"
+            if xl:
+                row += f" {m / xl:10.2f}"
+            print(row + f"  {','.join(map(str, sorted(codes[label])))}")
+        return 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Many (document, mode, capability set) probes through both sides at once.
+
+The oracle gets one batch per mode and flag set (run in threads: it mostly
+waits on its own children); meanwhile our engine answers in worker processes,
+each document parsed once and built for every flag set. argv2xml probes read
+the command line the oracle printed for that document and flag set, so they
+run once those batches are back. Both the whole run and every minimization
+round go through ``Checker.check``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .answers import Answer
+from .compare import DIFFERENT, Verdict, judge
+from .ours import Ours
+from .protocol import Oracle
+
+T = TypeVar("T")
+R = TypeVar("R")
+MODES = ("xml2xml", "argv", "argv2xml")
+
+
+@dataclass(frozen=True)
+class Probe:
+    text: str
+    mode: str                       # xml2xml, argv or argv2xml
+    caps: str = ""                  # the capability set's name ("" for xml2xml)
+    flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Result:
+    probe: Probe
+    ours: Answer
+    theirs: Answer
+    verdict: Verdict
+    line: str = ""                  # argv2xml: the oracle's command line both sides read
+
+
+class Checker:
+    """Runs probes on our engine and on the oracle; ``jobs`` worker processes for ours."""
+
+    def __init__(self, oracle: Oracle, workdir: Path, *, jobs: int = 0, profile: str = "libvirt-test") -> None:
+        self.oracle = oracle
+        self.workdir = Path(workdir)
+        self.jobs = jobs or os.cpu_count() or 1
+        self.profile = profile
+        self.ours = Ours(profile)
+        self._pool: Executor | None = None
+
+    # ---------------------------------------------------------------- workers
+    def __enter__(self) -> Checker:
+        """Fork the workers now, before any thread runs: a fork while the oracle's threads
+        hold locks can leave a worker deadlocked."""
+        if self.jobs > 1 and self._pool is None:
+            _warm(self.profile)  # the workers inherit the loaded profile and schema
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=get_context("fork"))
+            self._pool.submit(int).result()  # a fork context starts every worker on the first task
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over ``items`` in the worker processes (in-process outside ``with``, with one
+        job, or for a few items)."""
+        if self._pool is None or len(items) < 8:
+            return [fn(x) for x in items]
+        return list(self._pool.map(fn, items, chunksize=max(1, min(64, len(items) // (self.jobs * 4)))))
+
+    # ---------------------------------------------------------------- probes
+    def _file(self, text: str, suffix: str) -> str:
+        path = self.workdir / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    def check(self, probes: Sequence[Probe]) -> list[Result | None]:
+        """A result per probe; None for an argv2xml probe when the oracle built no command line."""
+        texts = list(dict.fromkeys(p.text for p in probes))
+        files = {t: self._file(t, ".xml") for t in texts}
+        want_xml = {p.text for p in probes if p.mode == "xml2xml"}
+        oracle_argv: dict[frozenset[str], set[str]] = {}   # flags -> texts the oracle builds for
+        our_argv: dict[str, dict[str, frozenset[str]]] = {t: {} for t in texts}
+        for p in probes:
+            if p.mode in ("argv", "argv2xml"):
+                oracle_argv.setdefault(p.flags, set()).add(p.text)
+            if p.mode == "argv":
+                our_argv[p.text][p.caps] = p.flags
+        t0 = int(time.time())
+        with ThreadPoolExecutor(max(1, len(oracle_argv) + 1)) as threads:
+            xml_job = threads.submit(self.oracle.batch, "xml2xml", [files[t] for t in texts if t in want_xml]) \
+                if want_xml else None
+            argv_jobs = {fl: threads.submit(self.oracle.batch, "argv", [files[t] for t in texts if t in ts], fl)
+                         for fl, ts in oracle_argv.items()}
+            tasks = [(t, t in want_xml, sorted(our_argv[t].items()), t0, self.profile) for t in texts
+                     if t in want_xml or our_argv[t]]
+            mine = dict(zip([task[0] for task in tasks], self.map(_ours_task, tasks), strict=True))
+            their_xml = xml_job.result() if xml_job else {}
+            their_argv = {fl: job.result() for fl, job in argv_jobs.items()}
+        t1 = int(time.time())
+        lines = {their_argv[p.flags][files[p.text]].text for p in probes
+                 if p.mode == "argv2xml" and their_argv[p.flags][files[p.text]].built}
+        back = self._read_back(sorted(lines))
+        out: list[Result | None] = []
+        for p in probes:
+            f = files[p.text]
+            if p.mode == "xml2xml":
+                ours, theirs = mine[p.text][0], their_xml[f]
+                out.append(Result(p, ours, theirs, judge("xml2xml", ours, theirs)))
+            elif p.mode == "argv":
+                xml, built, variable = mine[p.text]
+                ours, theirs = built[p.caps], their_argv[p.flags][f]
+                verdict = judge("argv", ours, theirs)
+                if variable and verdict.outcome == DIFFERENT:
+                    ours, verdict = self._other_second(p, theirs, t0, t1, ours, verdict)
+                out.append(Result(p, ours, theirs, verdict))
+            else:
+                line = their_argv[p.flags][f]
+                if not line.built:
+                    out.append(None)
+                    continue
+                ours, theirs = back[line.text]
+                out.append(Result(p, ours, theirs, judge("argv2xml", ours, theirs), line.text))
+        return out
+
+    def _read_back(self, lines: Sequence[str]) -> dict[str, tuple[Answer, Answer]]:
+        """argv2xml of command lines: (ours, theirs) per line."""
+        lines = list(dict.fromkeys(lines))
+        if not lines:
+            return {}
+        files = {ln: self._file(ln, ".args") for ln in lines}
+        with ThreadPoolExecutor(1) as threads:
+            job = threads.submit(self.oracle.batch, "argv2xml", list(files.values()))
+            ours = self.map(_argv2xml_task, [(ln, self.profile) for ln in lines])
+            theirs = job.result()
+        return {ln: (o, theirs[files[ln]]) for ln, o in zip(lines, ours, strict=True)}
+
+    def check_lines(self, lines: Sequence[str]) -> list[Result]:
+        """argv2xml of given command lines (``.args`` texts), both sides."""
+        back = self._read_back(lines)
+        return [Result(Probe(ln, "argv2xml"), *back[ln], judge("argv2xml", *back[ln]), ln) for ln in lines]
+
+    def _other_second(self, p: Probe, theirs: Answer, t0: int, t1: int, ours: Answer,
+                      verdict: Verdict) -> tuple[Answer, Verdict]:
+        """offset='variable': the oracle read its clock while its batch ran; try each second of it."""
+        dom = self.ours.load(p.text, "<doc>")
+        for now in range(t0 + 1, t1 + 2):
+            again = self.ours.build(dom, p.flags, now)
+            v = judge("argv", again, theirs)
+            if v.agrees:
+                return again, v
+        return ours, verdict
+
+
+# ---------------------------------------------------------------- worker side
+def _warm(profile: str) -> None:
+    from virtconform.engine import schema
+    from virtconform.engine.xmlio import parse_bytes
+    Ours(profile).profile.capabilities  # noqa: B018 - parsed once, before the fork
+    schema.validate(parse_bytes(b"<domain/>", "<warm>"))
+
+
+def _ours_task(task: tuple[str, bool, list[tuple[str, frozenset[str]]], int, str]) -> Any:
+    text, want_xml, sets, now, profile = task
+    return Ours(profile).argv(text, sets, now=now, with_xml=want_xml)
+
+
+def _argv2xml_task(task: tuple[str, str]) -> Answer:
+    line, profile = task
+    return Ours(profile).argv2xml(line)
+
+
+def probes_for(texts: Iterable[str], sets: dict[str, frozenset[str]], modes: Iterable[str] = MODES) -> list[Probe]:
+    """Every mode for every text: xml2xml once, argv and argv2xml per capability set."""
+    modes = list(modes)
+    out: list[Probe] = []
+    for t in texts:
+        if "xml2xml" in modes:
+            out.append(Probe(t, "xml2xml"))
+        for name, flags in sets.items():
+            out += [Probe(t, m, name, flags) for m in ("argv", "argv2xml") if m in modes]
+    return out

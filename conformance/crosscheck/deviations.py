@@ -1,0 +1,103 @@
+"""The table of deliberate deviations from libvirt 0.8.3 (``docs/deviations.md``).
+
+One row per deliberate difference: id, rule, witness (a file in
+``docs/deviations/``), run (``xml2xml``, ``argv SPEC``, ``argv2xml`` or
+``schema``), libvirt's result, ours, why. ``tests/test_deviations.py`` holds
+every row true; the crosscheck runs every row's witness through both sides and
+counts disagreements of the same kinds as *deliberate*, apart from the others.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from virtconform.conformance.suites.shared import REPO
+
+TABLE = REPO / "docs" / "deviations.md"
+#: ``depends``: libvirt's result depends on the host (the oracle does not run the document)
+OUTCOMES = ("builds", "refuses", "crashes", "depends", "accepts", "rejects")
+RUNS = ("xml2xml", "argv", "argv2xml", "schema")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A cell of the libvirt/ours columns: an outcome, and text the output (or message) contains."""
+
+    outcome: str
+    text: str | None
+
+    @classmethod
+    def parse(cls, cell: str) -> Claim:
+        m = re.fullmatch(r"(\w+)(?:\s+`(.*)`)?", cell.strip())
+        if not m or m.group(1) not in OUTCOMES:
+            raise ValueError(f"bad claim {cell!r} (want one of {', '.join(OUTCOMES)}, then optional `TEXT`)")
+        return cls(m.group(1), m.group(2))
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    rule: str
+    witness: Path
+    run: str
+    libvirt: Claim
+    ours: Claim
+    why: str
+
+    @property
+    def mode(self) -> str:
+        return self.run.split(" ")[0]
+
+    @property
+    def caps(self) -> str:
+        """The capability spec of an ``argv`` row (flag names and/or named sets)."""
+        return self.run.partition(" ")[2].strip()
+
+
+def rows(table: Path = TABLE) -> list[Row]:
+    """The rows of the table (every line of seven cells but the header and its rule)."""
+    out = []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if not line.strip().startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 7 or cells[0] == "id" or set(cells[0]) <= {"-", ":"}:
+            continue
+        ident, rule, witness, run, libvirt, ours, why = cells
+        out.append(Row(ident, rule, table.parent / "deviations" / witness, run,
+                       Claim.parse(libvirt), Claim.parse(ours), why))
+    return out
+
+
+#: outcome kinds (compare.judge) and the claims of a row that make them deliberate
+_OUTCOME_KINDS = {"we build, libvirt refuses": ("refuses", "builds"),
+                  "we refuse, libvirt builds": ("builds", "refuses"),
+                  "libvirt crashes": ("crashes", None)}
+
+
+def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
+    """The kinds of disagreement of a row's witness that the row is about.
+
+    A witness may show more than its row's rule (another difference the engine has
+    not fixed yet): only kinds that touch what the row's claims name count as
+    deliberate. An output kind is covered when what it is about (``name=``, ``-boot``,
+    ``<memballoon``, ``compare.kind_subject``) appears in the row's libvirt or ours
+    text; a refusal or crash kind when the row claims that outcome.
+    """
+    from .compare import kind_subject
+
+    texts = [c.text for c in (row.libvirt, row.ours) if c.text]
+    out = []
+    for kind in kinds:
+        rest = kind.partition(": ")[2]
+        outcome = next((o for o in _OUTCOME_KINDS if rest.startswith(o)), None)
+        if outcome is not None:
+            libvirt, ours = _OUTCOME_KINDS[outcome]
+            if row.libvirt.outcome == libvirt and (ours is None or row.ours.outcome == ours):
+                out.append(kind)
+            continue
+        subject = kind_subject(kind)
+        if subject and any(subject in t for t in texts):
+            out.append(kind)
+    return out

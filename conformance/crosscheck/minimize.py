@@ -1,0 +1,168 @@
+"""Minimized witnesses: delete parts of a document while its disagreement keeps its kind.
+
+The idea of ``campaign/minimize.py`` (delete elements, then attributes, while
+the failure stays the same), batched: the oracle answers in batches and our
+engine in worker processes, so every round tries *all* single deletions of
+every witness being minimized at once, then all the deletions that kept the
+kind together (or, when that loses it, the first one). Top-level parts and
+devices go first, then any element, then attributes; the pinned ``<uuid>`` and
+``<mac>`` stay. Time-bounded: at the
+deadline every witness is the smallest found so far.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from virtconform.conformance.generators.domaingen import to_text
+
+from .checker import Checker, Probe
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+#: pinned random values (documents.pin_random): without them the answers are dice
+_KEEP = frozenset({"uuid", "mac"})
+#: candidates tried per witness per round (the rest wait for the next round)
+_PER_ROUND = 160
+
+#: what a round deletes: whole top-level parts and devices first, then any element, then attributes
+PHASES = ("top", "elements", "attributes")
+_TOP_DEPTH = 2  # /domain/X and /domain/devices/X
+Deletion = tuple[int, str | None]  # (element number in document order, attribute name or None)
+
+
+@dataclass
+class Target:
+    """One witness being minimized: it must keep showing ``kind`` in ``probe``'s mode and flags."""
+
+    kind: str
+    probe: Probe
+    rounds: int = 0
+    done: bool = False
+    phase: str = PHASES[0]
+    tried: set[str] = field(default_factory=set)
+
+    @property
+    def text(self) -> str:
+        return self.probe.text
+
+    def with_text(self, text: str) -> Probe:
+        p = self.probe
+        return Probe(text, p.mode, p.caps, p.flags)
+
+
+def minimize(checker: Checker, targets: Sequence[Target], deadline: float) -> None:
+    """Shrink every target's document in place (``target.probe``) until the deadline."""
+    for t in targets:
+        try:
+            etree.fromstring(t.text.encode(), _PARSER)
+        except (etree.XMLSyntaxError, ValueError):
+            t.done = True
+    while time.monotonic() < deadline:
+        cands: list[tuple[Target, Deletion, str]] = []
+        more: dict[int, bool] = {}
+        for t in targets:
+            if t.done:
+                continue
+            fresh = [(d, text) for d, text in _candidates(t) if text not in t.tried]
+            if not fresh:
+                _next_phase(t)
+                continue
+            t.rounds += 1
+            more[id(t)] = len(fresh) > _PER_ROUND
+            mine = fresh[:_PER_ROUND]
+            t.tried.update(text for _, text in mine)
+            cands += [(t, d, text) for d, text in mine]
+        if not cands:
+            if all(t.done for t in targets):
+                return
+            continue
+        results = checker.check([t.with_text(text) for t, _, text in cands])
+        passing: dict[int, list[tuple[Deletion, str]]] = {}
+        for (t, d, text), r in zip(cands, results, strict=True):
+            if r is not None and t.kind in r.verdict.kinds:
+                passing.setdefault(id(t), []).append((d, text))
+        combined: list[tuple[Target, str, str]] = []
+        for t in {id(t): t for t, _, _ in cands}.values():
+            ok = passing.get(id(t), [])
+            if not ok:
+                if not more[id(t)]:  # every candidate of this phase tried: none keeps the kind
+                    _next_phase(t)
+            elif len(ok) == 1:
+                t.probe = t.with_text(ok[0][1])
+            else:
+                combined.append((t, _apply(t.text, [d for d, _ in ok]), ok[0][1]))
+        if not combined:
+            continue
+        if time.monotonic() >= deadline:
+            for t, _, first in combined:
+                t.probe = t.with_text(first)
+            return
+        again = checker.check([t.with_text(text) for t, text, _ in combined])
+        for (t, text, first), r in zip(combined, again, strict=True):
+            keep = r is not None and t.kind in r.verdict.kinds
+            t.probe = t.with_text(text if keep else first)
+
+
+def _next_phase(t: Target) -> None:
+    if t.phase in PHASES[:-1]:
+        t.phase = PHASES[PHASES.index(t.phase) + 1]
+    else:
+        t.done = True
+
+
+def _depth(e: etree._Element) -> int:
+    n = 0
+    while (e := e.getparent()) is not None:
+        n += 1
+    return n
+
+
+def _elements(root: etree._Element) -> list[etree._Element]:
+    return [e for e in root.iter() if isinstance(e.tag, str)]
+
+
+def _candidates(t: Target) -> list[tuple[Deletion, str]]:
+    root = etree.fromstring(t.text.encode(), _PARSER)
+    els = _elements(root)
+    out: list[tuple[Deletion, str]] = []
+    if t.phase in ("top", "elements"):
+        for i, e in enumerate(els):
+            if i and e.tag not in _KEEP and (t.phase == "elements" or _depth(e) <= _TOP_DEPTH):
+                out.append(((i, None), _apply(t.text, [(i, None)])))
+    else:
+        for i, e in enumerate(els):
+            if e.tag == "mac":
+                continue
+            out += [((i, a), _apply(t.text, [(i, a)])) for a in e.attrib]
+    return out
+
+
+def _apply(text: str, deletions: Sequence[Deletion]) -> str:
+    root = etree.fromstring(text.encode(), _PARSER)
+    els = _elements(root)
+    gone = {i for i, a in deletions if a is None}
+    for i, a in deletions:
+        if a is not None and i not in gone:
+            els[i].attrib.pop(a, None)
+    for i in sorted(gone):
+        e = els[i]
+        if any(a in gone for a in _ancestors(els, e)):
+            continue
+        parent = e.getparent()
+        if parent is not None:
+            parent.remove(e)
+    return to_text(copy.deepcopy(root))
+
+
+def _ancestors(els: list[etree._Element], e: etree._Element) -> list[int]:
+    index = {id(x): n for n, x in enumerate(els)}
+    out = []
+    p = e.getparent()
+    while p is not None:
+        out.append(index[id(p)])
+        p = p.getparent()
+    return out

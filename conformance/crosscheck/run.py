@@ -1,0 +1,185 @@
+"""One crosscheck: documents x modes x capability sets through both sides, tallied,
+grouped by kind, the groups' witnesses minimized, and the report."""
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import deviations
+from .checker import MODES, Checker, Probe, Result, probes_for
+from .compare import HOST_DEPENDENT, LIBVIRT_CRASH
+from .documents import Document, from_paths, generated_one, pin_random
+from .minimize import Target, minimize
+from .protocol import Oracle
+from .report import Cell, Group, Report
+
+
+@dataclass
+class Options:
+    oracle: str
+    caps: list[str] = field(default_factory=list)   # specs; none: every named set
+    count: int | None = None
+    seed: int = 0
+    files: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=lambda: list(MODES))
+    jobs: int = 0
+    minimize_seconds: float = 20.0
+    profile: str = "libvirt-test"
+    deviations: Path | None = deviations.TABLE
+
+
+def capability_sets(specs: list[str]) -> dict[str, frozenset[str]]:
+    """Each spec (a named set, flag names, or both) under its own name; none: every named set."""
+    from virtconform.engine.caps.flags import NAMED_SETS, resolve
+    if not specs:
+        return {name: frozenset(flags) for name, flags in NAMED_SETS.items()}
+    return {spec: frozenset(resolve(spec)) for spec in dict.fromkeys(specs)}
+
+
+def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> Report:
+    say = progress or (lambda _msg: None)
+    started = time.monotonic()
+    sets = capability_sets(opts.caps)
+    oracle = Oracle(opts.oracle)
+    with tempfile.TemporaryDirectory(prefix="virtconform-crosscheck-", dir=scratch_dir()) as tmp, \
+            Checker(oracle, Path(tmp), jobs=opts.jobs, profile=opts.profile) as checker:
+        if opts.files:
+            docs = from_paths(opts.files)
+            source = f"{len(opts.files)} path(s)"
+        else:
+            count = opts.count or 0
+            say(f"generating {count} documents (seed {opts.seed})")
+            docs = checker.map(_generated, [(opts.seed, k) for k in range(count)])
+            source = f"generated, seed {opts.seed}"
+        names: dict[str, str] = {}
+        for d in docs:
+            names.setdefault(d.text, d.name)
+        kinds_of_rows, notes = deviation_kinds(checker, opts.deviations)
+        deliberate = {k: row for row, kinds in kinds_of_rows.items() for k in kinds}
+        probes = probes_for(list(names), sets, opts.modes)
+        say(f"checking {len(docs)} documents: {len(probes)} probes")
+        t = time.monotonic()
+        results = checker.check(probes)
+        say(f"checked in {time.monotonic() - t:.1f}s")
+        report = tally(results, names, sets, opts.modes, deliberate)
+        report.oracle, report.source, report.documents = oracle.label, source, len(names)
+        if len(names) < len(docs):
+            report.notes.append(f"{len(docs) - len(names)} document(s) identical to another, counted once")
+        report.deviation_rows = kinds_of_rows
+        report.notes += notes
+        if oracle.batch_only_crashes:
+            report.notes.append(f"{oracle.batch_only_crashes} batch crash(es) that no single run reproduced")
+        work = [g for g in report.groups + report.crashes if g.probe is not None]
+        if work and opts.minimize_seconds > 0:
+            say(f"minimizing {len(work)} witnesses ({opts.minimize_seconds:g}s at most)")
+            t = time.monotonic()
+            targets = [Target(g.kind, g.probe) for g in work if g.probe is not None]
+            minimize(checker, targets, t + opts.minimize_seconds)
+            for g, target in zip(work, targets, strict=True):
+                g.probe = target.probe
+                g.witness_state = "minimized" if target.done else "partly minimized"
+            report.minimize_seconds = time.monotonic() - t
+            say(f"minimized in {report.minimize_seconds:.1f}s")
+        describe_witnesses(checker, work)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def scratch_dir() -> str | None:
+    """Where the files for the oracle go: memory (/dev/shm) when there is one; tens of
+    thousands of small files on a busy disk cost more than both conversions."""
+    import os
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+def _generated(task: tuple[int, int]) -> Document:
+    return generated_one(*task)
+
+
+def deviation_kinds(checker: Checker, table: Path | None) -> tuple[dict[str, list[str]], list[str]]:
+    """The kinds of disagreement each row's witness shows (row id -> kinds), and notes."""
+    if table is None or not table.is_file():
+        return {}, []
+    from virtconform.engine.caps.flags import resolve
+    rows = [r for r in deviations.rows(table) if r.mode in MODES and r.witness.is_file()]
+    notes: list[str] = []
+    docs = [r for r in rows if r.mode != "argv2xml"]
+    results: list[Result | None] = list(checker.check(
+        [Probe(pin_random(r.witness.read_text(encoding="utf-8")), r.mode, r.caps,
+               frozenset(resolve(r.caps)) if r.mode == "argv" else frozenset()) for r in docs]))
+    lines = [r for r in rows if r.mode == "argv2xml"]
+    results += checker.check_lines([r.witness.read_text(encoding="utf-8") for r in lines])
+    out: dict[str, list[str]] = {}
+    for row, res in zip(docs + lines, results, strict=True):
+        if res is not None and res.verdict.outcome == HOST_DEPENDENT and row.libvirt.outcome == "depends":
+            out[row.id] = []  # host-dependent documents are counted apart anyway
+            continue
+        if res is None or res.verdict.agrees:
+            notes.append(f"deviation row {row.id} no longer deviates")
+            continue
+        covered = deviations.covered_kinds(row, list(res.verdict.kinds))
+        if not covered:
+            notes.append(f"deviation row {row.id}: none of its witness' differences is what the row names")
+        out[row.id] = covered
+    return out, notes
+
+
+def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, frozenset[str]],
+          modes: list[str], deliberate: dict[str, str]) -> Report:
+    cells: dict[tuple[str, str], Cell] = {}
+    for mode in MODES:
+        if mode not in modes:
+            continue
+        for caps in ([""] if mode == "xml2xml" else list(sets)):
+            cells[(mode, caps)] = Cell(mode, caps or "-")
+    groups: dict[str, Group] = {}
+    for r in results:
+        if r is None:
+            continue
+        p, v = r.probe, r.verdict
+        cells[(p.mode, p.caps)].add(r, bool(v.kinds) and all(k in deliberate for k in v.kinds))
+        name = names.get(p.text, "?")
+        for k in v.kinds:
+            g = groups.get(k)
+            if g is None:
+                g = groups[k] = Group(k, p.mode, v.outcome, deviation=deliberate.get(k),
+                                      example=f"{name}{' @ ' + p.caps if p.caps else ''}", detail=v.detail)
+            g.count += 1
+            g.documents.add(name)
+            g.caps[p.caps] += 1
+            if g.probe is None or len(p.text) < len(g.probe.text):
+                g.probe = p
+    ordered = sorted(groups.values(), key=lambda g: (-g.count, g.kind))
+    report = Report(oracle="", source="", documents=0, sets={k: sorted(v) for k, v in sets.items()},
+                    modes=[m for m in MODES if m in modes], cells=list(cells.values()))
+    report.deliberate = [g for g in ordered if g.deviation]
+    report.crashes = [g for g in ordered if not g.deviation and g.outcome == LIBVIRT_CRASH]
+    report.groups = [g for g in ordered if not g.deviation and g.outcome != LIBVIRT_CRASH]
+    for g in report.deliberate:
+        g.probe = None  # deliberate: nothing to minimize
+    return report
+
+
+def describe_witnesses(checker: Checker, groups: list[Group]) -> None:
+    """Run every witness once more: what each side answers on it, shown in the report."""
+    probes = [g.probe for g in groups if g.probe is not None]
+    results = checker.check(probes) if probes else []
+    for g, r in zip([g for g in groups if g.probe is not None], results, strict=True):
+        assert g.probe is not None
+        g.witness = g.probe.text
+        g.witness_caps = g.probe.caps
+        if r is None:
+            continue
+        g.witness_detail = r.verdict.detail
+        g.witness_ours = _short(r.ours.text)
+        g.witness_libvirt = _short(r.theirs.text)
+        if g.kind not in r.verdict.kinds:  # not reproducible (e.g. the oracle's clock moved on)
+            g.witness_state += " (kind not shown again)"
+
+
+def _short(text: str, limit: int = 4000) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

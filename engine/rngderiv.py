@@ -1,0 +1,914 @@
+"""RELAX NG validation by derivatives (James Clark's algorithm), for diagnostics.
+
+libxml2 decides quickly whether a document is valid, but when it is not, its
+messages blame the wrong place ("Expecting an element os, got nothing",
+"Element interface failed to validate content"). Derivatives know, at every
+start tag, attribute, text and end tag, exactly which pattern is left: so the
+first event that leaves nothing (``NotAllowed``) is the innermost cause, and
+the pattern just before it says what was expected there. After each error the
+walk recovers (skip the element, ignore the attribute, accept the value) so
+that one mistake gives one line.
+
+Patterns are hash-consed, so equal patterns are one object and derivatives are
+memoized per (pattern, event): validating many similar documents is cheap.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from . import rngtree as t
+from . import xsd
+
+EMPTY, NOT_ALLOWED, TEXT, CHOICE, GROUP, INTERLEAVE, ONE_OR_MORE, AFTER, ATTRIBUTE, ELEMENT, \
+    DATA, VALUE, LIST = range(13)
+
+
+class P:
+    """One pattern of the derivative algebra; equal patterns are the same object."""
+
+    __slots__ = ("kind", "a", "b", "id", "nullable", "src")
+
+    def __init__(self, kind: int, a: object, b: object, id_: int, nullable: bool) -> None:
+        self.kind = kind
+        self.a = a
+        self.b = b
+        self.id = id_
+        self.nullable = nullable
+        self.src: t.Element | None = None  # ELEMENT: the grammar's element pattern
+
+
+QName = tuple[str, str]  # (namespace, local name)
+
+#: errors of a child that an attribute of its parent may explain (a bad value explains itself)
+_STRUCTURAL = ("element", "attribute", "missing-attribute", "missing-content")
+
+
+def contains(nc: t.NameClass, ns: str, local: str) -> bool:
+    """Whether the name class matches the name."""
+    if isinstance(nc, t.Name):
+        return nc.local == local and nc.ns == ns
+    if isinstance(nc, t.AnyName):
+        return nc.except_ is None or not contains(nc.except_, ns, local)
+    if isinstance(nc, t.NsName):
+        return nc.ns == ns and (nc.except_ is None or not contains(nc.except_, ns, local))
+    return any(contains(i, ns, local) for i in nc.items)
+
+
+def _qnames(nc: t.NameClass) -> list[tuple[str, str]]:
+    """(namespace, local name) of each plain name in a name class."""
+    if isinstance(nc, t.Name):
+        return [(nc.ns, nc.local)]
+    if isinstance(nc, t.NameChoice):
+        return [q for i in nc.items for q in _qnames(i)]
+    return []
+
+
+def names(nc: t.NameClass) -> list[str]:
+    """Printable names of a name class (``*`` for wildcards)."""
+    if isinstance(nc, t.Name):
+        return [nc.local]
+    if isinstance(nc, t.NameChoice):
+        return [n for i in nc.items for n in names(i)]
+    return ["*"]
+
+
+class Algebra:
+    """The patterns of one grammar and the memoized derivatives over them."""
+
+    MAX_CACHE = 400_000
+
+    def __init__(self, grammar: t.Grammar) -> None:
+        self._interned: dict[tuple, P] = {}
+        self._converted: dict[int, P] = {}
+        self._converting: set[int] = set()
+        self.empty = self._mk(EMPTY, None, None, ("e",), True)
+        self.not_allowed = self._mk(NOT_ALLOWED, None, None, ("n",), False)
+        self.text = self._mk(TEXT, None, None, ("t",), True)
+        self._stod: dict[tuple, P] = {}
+        self._att: dict[tuple, P] = {}
+        self._stcd: dict[int, P] = {}
+        self._text: dict[tuple, P] = {}
+        self._end: dict[int, P] = {}
+        self._front: dict[tuple[int, tuple[int, ...]], list[P]] = {}
+        self._alphabet: dict[int, set[str]] = {}
+        self.skips: dict[tuple[int, str], P] = {}  # Diagnoser._skip, per grammar
+        self.clean: dict[tuple, P] = {}  # subtrees without errors: what follows them
+        self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
+        self.expected: dict[int, list[str]] = {}
+        self.start = self.convert(grammar.start)
+
+    # ------------------------------------------------------------ construction
+    def _mk(self, kind: int, a: object, b: object, key: tuple, nullable: bool) -> P:
+        p = self._interned.get(key)
+        if p is None:
+            p = P(kind, a, b, len(self._interned), nullable)
+            self._interned[key] = p
+        return p
+
+    def choice(self, x: P, y: P) -> P:
+        if x.kind == NOT_ALLOWED or x is y:
+            return y
+        if y.kind == NOT_ALLOWED:
+            return x
+        members = (x.a if x.kind == CHOICE else frozenset((x,))) | \
+                  (y.a if y.kind == CHOICE else frozenset((y,)))
+        if len(members) == 1:
+            return next(iter(members))
+        key = ("c", frozenset(m.id for m in members))
+        return self._mk(CHOICE, members, None, key, any(m.nullable for m in members))
+
+    def choices(self, items: Iterable[P]) -> P:
+        out = self.not_allowed
+        for i in items:
+            out = self.choice(out, i)
+        return out
+
+    def group(self, x: P, y: P) -> P:
+        if x.kind == NOT_ALLOWED or y.kind == NOT_ALLOWED:
+            return self.not_allowed
+        if x.kind == EMPTY:
+            return y
+        if y.kind == EMPTY:
+            return x
+        return self._mk(GROUP, x, y, ("g", x.id, y.id), x.nullable and y.nullable)
+
+    def interleave(self, x: P, y: P) -> P:
+        if x.kind == NOT_ALLOWED or y.kind == NOT_ALLOWED:
+            return self.not_allowed
+        if x.kind == EMPTY:
+            return y
+        if y.kind == EMPTY:
+            return x
+        if x.id > y.id:
+            x, y = y, x
+        return self._mk(INTERLEAVE, x, y, ("i", x.id, y.id), x.nullable and y.nullable)
+
+    def after(self, x: P, y: P) -> P:
+        if x.kind == NOT_ALLOWED or y.kind == NOT_ALLOWED:
+            return self.not_allowed
+        return self._mk(AFTER, x, y, ("a", x.id, y.id), False)
+
+    def one_or_more(self, x: P) -> P:
+        if x.kind in (NOT_ALLOWED, EMPTY):
+            return x
+        return self._mk(ONE_OR_MORE, x, None, ("o", x.id), x.nullable)
+
+    def attribute(self, nc: t.NameClass, body: P) -> P:
+        return self._mk(ATTRIBUTE, nc, body, ("@", nc, body.id), False)
+
+    def convert(self, p: t.Pattern) -> P:
+        """The algebra's pattern for a grammar pattern (elements' bodies converted lazily)."""
+        done = self._converted.get(id(p))
+        if done is not None:
+            return done
+        if id(p) in self._converting:
+            raise t.GrammarError("recursive reference outside an element")
+        self._converting.add(id(p))
+        try:
+            out = self._convert(p)
+        finally:
+            self._converting.discard(id(p))
+        self._converted[id(p)] = out
+        return out
+
+    def _convert(self, p: t.Pattern) -> P:
+        c = self.convert
+        if isinstance(p, t.Ref):
+            return c(p.resolve())
+        if isinstance(p, t.Element):
+            e = self._mk(ELEMENT, p.name, None, ("E", id(p)), False)
+            e.src = p
+            return e
+        if isinstance(p, t.Attribute):
+            return self.attribute(p.name, c(p.body))
+        if isinstance(p, t.Group):
+            out = self.empty
+            for i in p.items:
+                out = self.group(out, c(i))
+            return out
+        if isinstance(p, t.Interleave):
+            out = self.empty
+            for i in p.items:
+                out = self.interleave(out, c(i))
+            return out
+        if isinstance(p, t.Choice):
+            return self.choices(c(i) for i in p.items)
+        if isinstance(p, t.Optional):
+            return self.choice(c(p.item), self.empty)
+        if isinstance(p, t.ZeroOrMore):
+            return self.choice(self.one_or_more(c(p.item)), self.empty)
+        if isinstance(p, t.OneOrMore):
+            return self.one_or_more(c(p.item))
+        if isinstance(p, t.ListP):
+            body = c(p.item)
+            return self._mk(LIST, body, None, ("l", body.id), False)
+        if isinstance(p, t.Text):
+            return self.text
+        if isinstance(p, t.Empty):
+            return self.empty
+        if isinstance(p, t.NotAllowed):
+            return self.not_allowed
+        if isinstance(p, t.Value):
+            key = (p.type, p.library, p.value)
+            return self._mk(VALUE, key, None, ("v",) + key, False)
+        if isinstance(p, t.Data):
+            exc = c(p.except_) if p.except_ is not None else None
+            key = (p.type, p.library, tuple(p.params))
+            return self._mk(DATA, key, exc, ("d", key, exc.id if exc else -1), False)
+        raise t.GrammarError(f"cannot validate with {type(p).__name__}")
+
+    def content(self, e: P) -> P:
+        """The body of an ELEMENT pattern."""
+        if e.b is None:
+            assert e.src is not None
+            e.b = self.convert(e.src.body)
+        return e.b  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ derivatives
+    def _apply_after(self, f: Callable[[P], P], p: P) -> P:
+        if p.kind == AFTER:
+            return self.after(p.a, f(p.b))  # type: ignore[arg-type]
+        if p.kind == CHOICE:
+            return self.choices(self._apply_after(f, m) for m in p.a)  # type: ignore[union-attr]
+        return self.not_allowed
+
+    def _trim(self) -> None:
+        if len(self._stod) + len(self._att) + len(self._text) > self.MAX_CACHE:
+            self._stod.clear()
+            self._att.clear()
+            self._text.clear()
+
+    def start_tag_open(self, p: P, ns: str, local: str) -> P:
+        key = (p.id, ns, local)
+        r = self._stod.get(key)
+        if r is None:
+            self._trim()
+            r = self._stod[key] = self._start_tag_open(p, ns, local)
+        return r
+
+    def _start_tag_open(self, p: P, ns: str, local: str) -> P:
+        k = p.kind
+        s = self.start_tag_open
+        if k == CHOICE:
+            return self.choices(s(m, ns, local) for m in p.a)  # type: ignore[union-attr]
+        if k == ELEMENT:
+            if contains(p.a, ns, local):  # type: ignore[arg-type]
+                return self.after(self.content(p), self.empty)
+            return self.not_allowed
+        a, b = p.a, p.b
+        if k == INTERLEAVE:
+            return self.choice(self._apply_after(lambda x: self.interleave(x, b), s(a, ns, local)),
+                               self._apply_after(lambda x: self.interleave(a, x), s(b, ns, local)))
+        if k == ONE_OR_MORE:
+            rest = self.choice(p, self.empty)
+            return self._apply_after(lambda x: self.group(x, rest), s(a, ns, local))
+        if k == GROUP:
+            x = self._apply_after(lambda x: self.group(x, b), s(a, ns, local))
+            return self.choice(x, s(b, ns, local)) if a.nullable else x
+        if k == AFTER:
+            return self._apply_after(lambda x: self.after(x, b), s(a, ns, local))
+        return self.not_allowed
+
+    def attribute_deriv(self, p: P, ns: str, local: str, value: str | None) -> P:
+        """Derivative by an attribute; ``value=None`` accepts any value (recovery)."""
+        key = (p.id, ns, local, value)
+        r = self._att.get(key)
+        if r is None:
+            self._trim()
+            r = self._att[key] = self._attribute_deriv(p, ns, local, value)
+        return r
+
+    def _attribute_deriv(self, p: P, ns: str, local: str, value: str | None) -> P:
+        k = p.kind
+        d = self.attribute_deriv
+        if k == CHOICE:
+            return self.choices(d(m, ns, local, value) for m in p.a)  # type: ignore[union-attr]
+        a, b = p.a, p.b
+        if k == AFTER:
+            return self.after(d(a, ns, local, value), b)
+        if k == GROUP:
+            return self.choice(self.group(d(a, ns, local, value), b), self.group(a, d(b, ns, local, value)))
+        if k == INTERLEAVE:
+            return self.choice(self.interleave(d(a, ns, local, value), b),
+                               self.interleave(a, d(b, ns, local, value)))
+        if k == ONE_OR_MORE:
+            return self.group(d(a, ns, local, value), self.choice(p, self.empty))
+        if k == ATTRIBUTE:
+            if contains(a, ns, local) and (value is None or self.value_matches(b, value)):  # type: ignore[arg-type]
+                return self.empty
+        return self.not_allowed
+
+    def start_tag_close(self, p: P) -> P:
+        r = self._stcd.get(p.id)
+        if r is None:
+            r = self._stcd[p.id] = self._start_tag_close(p)
+        return r
+
+    def _start_tag_close(self, p: P) -> P:
+        k = p.kind
+        c = self.start_tag_close
+        if k == CHOICE:
+            return self.choices(c(m) for m in p.a)  # type: ignore[union-attr]
+        if k == AFTER:
+            return self.after(c(p.a), p.b)  # type: ignore[arg-type]
+        if k == GROUP:
+            return self.group(c(p.a), c(p.b))  # type: ignore[arg-type]
+        if k == INTERLEAVE:
+            return self.interleave(c(p.a), c(p.b))  # type: ignore[arg-type]
+        if k == ONE_OR_MORE:
+            return self.one_or_more(c(p.a))  # type: ignore[arg-type]
+        if k == ATTRIBUTE:
+            return self.not_allowed
+        return p
+
+    def drop_attributes(self, p: P) -> P:
+        """``p`` with every attribute still required made optional (recovery)."""
+        k = p.kind
+        d = self.drop_attributes
+        if k == CHOICE:
+            return self.choices(d(m) for m in p.a)  # type: ignore[union-attr]
+        if k == AFTER:
+            return self.after(d(p.a), p.b)  # type: ignore[arg-type]
+        if k == GROUP:
+            return self.group(d(p.a), d(p.b))  # type: ignore[arg-type]
+        if k == INTERLEAVE:
+            return self.interleave(d(p.a), d(p.b))  # type: ignore[arg-type]
+        if k == ONE_OR_MORE:
+            return self.one_or_more(d(p.a))  # type: ignore[arg-type]
+        if k == ATTRIBUTE:
+            return self.empty
+        return p
+
+    def text_deriv(self, p: P, s: str | None) -> P:
+        """Derivative by a text node; ``s=None`` is any valid text (recovery)."""
+        key = (p.id, s)
+        r = self._text.get(key)
+        if r is None:
+            self._trim()
+            r = self._text[key] = self._text_deriv(p, s)
+        return r
+
+    def _text_deriv(self, p: P, s: str | None) -> P:
+        k = p.kind
+        d = self.text_deriv
+        if k == CHOICE:
+            return self.choices(d(m, s) for m in p.a)  # type: ignore[union-attr]
+        a, b = p.a, p.b
+        if k == INTERLEAVE:
+            return self.choice(self.interleave(d(a, s), b), self.interleave(a, d(b, s)))
+        if k == GROUP:
+            x = self.group(d(a, s), b)
+            return self.choice(x, d(b, s)) if a.nullable else x
+        if k == AFTER:
+            return self.after(d(a, s), b)
+        if k == ONE_OR_MORE:
+            return self.group(d(a, s), self.choice(p, self.empty))
+        if k == TEXT:
+            return p
+        if k in (VALUE, DATA, LIST):
+            return self.empty if s is None or self.leaf_matches(p, s) else self.not_allowed
+        return self.not_allowed
+
+    def end_tag(self, p: P) -> P:
+        r = self._end.get(p.id)
+        if r is None:
+            r = self._end[p.id] = self._end_tag(p)
+        return r
+
+    def _end_tag(self, p: P) -> P:
+        if p.kind == CHOICE:
+            return self.choices(self.end_tag(m) for m in p.a)  # type: ignore[union-attr]
+        if p.kind == AFTER:
+            return p.b if p.a.nullable else self.not_allowed  # type: ignore[union-attr,return-value]
+        return self.not_allowed
+
+    def continuation(self, p: P) -> P:
+        """What follows the current element, whatever its content (recovery)."""
+        if p.kind == CHOICE:
+            return self.choices(self.continuation(m) for m in p.a)  # type: ignore[union-attr]
+        if p.kind == AFTER:
+            return p.b  # type: ignore[return-value]
+        return self.not_allowed
+
+    # ------------------------------------------------------------ values
+    def value_matches(self, p: P, s: str) -> bool:
+        """Whether an attribute value ``s`` matches the pattern ``p`` (RELAX NG valueMatch)."""
+        return (p.nullable and not s.strip()) or self.text_deriv(p, s).nullable
+
+    def leaf_matches(self, p: P, s: str) -> bool:
+        """Whether ``s`` is a value of a VALUE, DATA or LIST pattern."""
+        if p.kind == VALUE:
+            typ, lib, expected = p.a  # type: ignore[misc]
+            return xsd.equal(typ, lib, expected, s)
+        if p.kind == DATA:
+            typ, lib, params = p.a  # type: ignore[misc]
+            if xsd.check(typ, lib, list(params), s) is not None:
+                return False
+            return p.b is None or not self.value_matches(p.b, s)  # type: ignore[arg-type]
+        q: P = p.a  # type: ignore[assignment]
+        for word in s.split():
+            q = self.text_deriv(q, word)
+        return q.nullable
+
+    # ------------------------------------------------------------ what is expected
+    def front(self, p: P, kinds: tuple[int, ...]) -> list[P]:
+        """Patterns of the given kinds that the next event could match (not past an element)."""
+        key = (p.id, kinds)
+        got = self._front.get(key)
+        if got is None:
+            got = self._front[key] = self._front_of(p, kinds)
+        return got
+
+    def _front_of(self, p: P, kinds: tuple[int, ...]) -> list[P]:
+        out: dict[int, P] = {}
+        seen: set[int] = set()
+
+        def walk(q: P) -> None:
+            if q.id in seen:
+                return
+            seen.add(q.id)
+            k = q.kind
+            if k in kinds:
+                out[q.id] = q
+            if k == CHOICE:
+                for m in q.a:  # type: ignore[union-attr]
+                    walk(m)
+            elif k in (GROUP, INTERLEAVE):
+                walk(q.a)  # type: ignore[arg-type]
+                if k == INTERLEAVE or q.a.nullable or ATTRIBUTE in kinds:  # type: ignore[union-attr]
+                    walk(q.b)  # type: ignore[arg-type]
+            elif k in (ONE_OR_MORE, AFTER):
+                walk(q.a)  # type: ignore[arg-type]
+        walk(p)
+        return list(out.values())
+
+    def alphabet(self, p: P) -> set[str]:
+        """Every element name anywhere in the content ``p`` (not inside child elements)."""
+        got = self._alphabet.get(p.id)
+        if got is None:
+            got = self._alphabet[p.id] = self._alphabet_of(p)
+        return got
+
+    def _alphabet_of(self, p: P) -> set[str]:
+        out: set[str] = set()
+        seen: set[int] = set()
+        stack = [p]
+        while stack:
+            q = stack.pop()
+            if q.id in seen:
+                continue
+            seen.add(q.id)
+            if q.kind == ELEMENT:
+                out.update(names(q.a))  # type: ignore[arg-type]
+            elif q.kind == CHOICE:
+                stack.extend(q.a)  # type: ignore[arg-type]
+            elif q.kind in (GROUP, INTERLEAVE):
+                stack.extend((q.a, q.b))  # type: ignore[arg-type]
+            elif q.kind in (ONE_OR_MORE, AFTER):
+                stack.append(q.a)  # type: ignore[arg-type]
+        return out
+
+
+def _data_reason(p: P, s: str) -> str:
+    """Why ``s`` fails a DATA/VALUE/LIST pattern, in words."""
+    if p.kind == VALUE:
+        return f"not {p.a[2]!r}"  # type: ignore[index]
+    if p.kind == DATA:
+        typ, lib, params = p.a  # type: ignore[misc]
+        why = xsd.check(typ, lib, list(params), s)
+        return why or f"an excluded value of {typ}"
+    return "not a valid list"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One error: the element (and attribute) it is about, and the message."""
+
+    element: etree._Element
+    attribute: str | None
+    message: str
+    kind: str  # element, attribute, value, text, missing-attribute, missing-content
+    names: tuple[str, ...] = ()  # element: its name; missing-content: the missing elements
+
+
+def _qname(tag: str) -> QName:
+    if tag[:1] == "{":
+        ns, local = tag[1:].split("}", 1)
+        return ns, local
+    return "", tag
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _listing(items: Iterable[str], limit: int = 16) -> str:
+    uniq = sorted(set(items))
+    if len(uniq) > limit:
+        return ", ".join(uniq[:limit]) + ", ..."
+    return ", ".join(uniq)
+
+
+class Diagnoser:
+    """Walks a document with the derivatives; collects located, innermost errors."""
+
+    def __init__(self, alg: Algebra) -> None:
+        self.alg = alg
+        self.out: list[Diagnostic] = []
+
+    def run(self, root: etree._Element) -> list[Diagnostic]:
+        self.out = []
+        alg = self.alg
+        after = self.element(alg.start, root, None, set())
+        if not after.nullable and not self.out:
+            self.out.append(Diagnostic(root, None, "document is incomplete", "missing-content"))
+        # an element that is missing in one place and unexpected in another was moved:
+        # the unexpected one is the cause, the missing one its echo
+        moved = {n for d in self.out if d.kind == "element" for n in d.names}
+        return [d for d in self.out
+                if not (d.kind == "missing-content" and d.names and set(d.names) <= moved)]
+
+    def _expected_elements(self, p: P) -> list[str]:
+        got = self.alg.expected.get(p.id)
+        if got is None:
+            got = self.alg.expected[p.id] = [n for e in self.alg.front(p, (ELEMENT,))
+                                              for n in names(e.a)]  # type: ignore[arg-type]
+        return got
+
+    def element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
+                parent_el: etree._Element | None = None) -> P:
+        """Derive ``p`` by the element ``el``; returns what may follow it.
+
+        A subtree that had no error after a pattern is remembered with what followed
+        it: documents repeat their disks and interfaces, batches repeat documents."""
+        alg = self.alg
+        if len(el):
+            key: tuple = (p.id, etree.tostring(el, with_tail=False))
+        else:  # a leaf: its name, attributes and text say it all
+            key = (p.id, el.tag, tuple(el.attrib.items()), el.text)
+        got = alg.clean.get(key)
+        if got is not None:
+            return got
+        n_before = len(self.out)
+        end = self._element(p, el, parent, known, parent_el)
+        if len(self.out) == n_before:
+            if len(alg.clean) > 50_000:
+                alg.clean.clear()
+            alg.clean[key] = end
+        return end
+
+    def _element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
+                 parent_el: etree._Element | None) -> P:
+        alg = self.alg
+        ns, local = _qname(el.tag)
+        p1 = alg.start_tag_open(p, ns, local)
+        if p1.kind == NOT_ALLOWED and parent_el is not None and local in known:
+            skipped = self._skip_to(p, ns, local)
+            if skipped is not None:  # required elements are missing before this one
+                missing, p = skipped
+                if not any(d.kind == "element" and d.element.getparent() is parent_el for d in self.out):
+                    self.out.append(Diagnostic(parent_el, None, self._lacks(parent, missing, local),
+                                               "missing-content", tuple(missing)))
+                p1 = alg.start_tag_open(p, ns, local)
+        if p1.kind == NOT_ALLOWED:
+            self.out.append(Diagnostic(el, None, self._unexpected(p, local, parent, known), "element",
+                                       (local,)))
+            return p
+        kids_known = alg.alphabet(p1)
+        opened = p1
+        p1 = self.attributes(p1, el, local)
+        p3 = alg.start_tag_close(p1)
+        if p3.kind == NOT_ALLOWED:
+            self._missing_attributes_error(p1, el, local)
+            p3 = alg.start_tag_close(alg.drop_attributes(p1))
+            if p3.kind == NOT_ALLOWED:
+                return alg.continuation(p1)
+        n_before = len(self.out)
+        end = self.content(p3, el, local, kids_known)
+        errors = self.out[n_before:]
+        if errors and errors[0].kind in _STRUCTURAL and errors[0].element.getparent() is el \
+                and not any(d.element is el for d in self.out[:n_before]):
+            blamed = self._blame_attributes(opened, el, local, kids_known, errors[0])
+            if blamed is not None:
+                diagnostic, end = blamed
+                self.out[n_before:] = [diagnostic]
+        return end
+
+    def attributes(self, p1: P, el: etree._Element, local: str, lenient: str | None = None,
+                   silent: bool = False) -> P:
+        """Derive by each attribute in turn; ``lenient`` names one whose value counts as right."""
+        alg = self.alg
+        for name, value in el.attrib.items():
+            ans, alocal = _qname(name)
+            p2 = alg.attribute_deriv(p1, ans, alocal, None if name == lenient else value)
+            if p2.kind != NOT_ALLOWED:
+                p1 = p2
+                continue
+            loose = alg.attribute_deriv(p1, ans, alocal, None)
+            if silent:
+                self.out.append(Diagnostic(el, name, "", "attribute"))
+            elif loose.kind == NOT_ALLOWED:
+                allowed = self._attribute_names(p1)
+                msg = (f"attribute '{alocal}' is not allowed here in <{local}>"
+                       if alocal in self._attribute_names_anywhere(p1) else
+                       f"unknown attribute '{alocal}' of <{local}>")
+                msg += f"; expected one of {_listing(allowed)}" if allowed else "; it takes no more attributes"
+                self.out.append(Diagnostic(el, name, msg, "attribute"))
+            else:
+                self.out.append(Diagnostic(el, name, self._bad_value(p1, ans, alocal, value, local),
+                                           "value"))
+            if loose.kind != NOT_ALLOWED:
+                p1 = loose
+        return p1
+
+    def _missing_attributes_error(self, p1: P, el: etree._Element, local: str) -> None:
+        missing = self._missing_attributes(p1)
+        what = (f"required attribute '{missing[0]}'" if len(missing) == 1
+                else f"one of the attributes {_listing(missing)}" if missing else "required attributes")
+        for i in range(len(self.out) - 1, -1, -1):
+            d = self.out[i]
+            if d.element is el and d.kind == "attribute":  # a misspelled name: say so on its line
+                self.out[i] = Diagnostic(el, d.attribute, f"{d.message} (missing {what})", d.kind)
+                return
+        self.out.append(Diagnostic(el, None, f"<{local}> lacks {what}", "missing-attribute"))
+
+    def content(self, p3: P, el: etree._Element, local: str, kids_known: set[str],
+                skip: etree._Element | None = None) -> P:
+        """Derive by the children and the end tag of ``el``."""
+        alg = self.alg
+        n_before = len(self.out)
+        start = p3
+        p3 = self.children(p3, el, local, kids_known, skip)
+        end = alg.end_tag(p3)
+        if end.kind == NOT_ALLOWED:
+            if len(self.out) == n_before:
+                missing = self._required_next(p3)
+                msg = self._lacks(local, missing, None) if missing else self._missing_content(p3, local)
+                self.out.append(Diagnostic(el, None, msg, "missing-content", tuple(missing)))
+            end = alg.continuation(p3)
+        failing = next((d.element for d in self.out[n_before:]
+                        if d.kind == "element" and d.element.getparent() is el), None)
+        if failing is not None and skip is None:
+            misplaced = self._misplaced(start, el, local, kids_known, failing)
+            if misplaced is not None:
+                diagnostic, end = misplaced
+                self.out[n_before:] = [diagnostic]
+        return end
+
+    def _misplaced(self, start: P, el: etree._Element, local: str, kids_known: set[str],
+                   failing: etree._Element) -> tuple[Diagnostic, P] | None:
+        """An earlier child whose absence makes the content right is the misplaced one."""
+        alg = self.alg
+        for c in el:
+            if c is failing:
+                return None
+            if not isinstance(c.tag, str) or c.tag == failing.tag:
+                continue  # of two equal elements the later one is reported
+            saved, self.out = self.out, []
+            try:
+                end = alg.end_tag(self.children(start, el, local, kids_known, c))
+                clean = not self.out and end.kind != NOT_ALLOWED
+            finally:
+                self.out = saved
+            if clean:
+                name = _local(c.tag)
+                msg = (f"element '{name}' is out of place in <{local}>"
+                       f" (after it, <{_local(failing.tag)}> on line {failing.sourceline} is not allowed)")
+                return Diagnostic(c, None, msg, "element", (name,)), end
+        return None
+
+    def _silently(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
+                  lenient: str | None, extra: str | None) -> tuple[int, P]:
+        """Errors of ``el`` (count) if one attribute had any value, or one more were present."""
+        alg = self.alg
+        saved, self.out = self.out, []
+        try:
+            p1 = self.attributes(opened, el, local, lenient, silent=True)
+            if extra is not None:
+                p1 = alg.attribute_deriv(p1, "", extra, None)
+            p3 = alg.start_tag_close(p1)
+            if self.out or p3.kind == NOT_ALLOWED:
+                return 1 + len(self.out), alg.not_allowed
+            end = self.content(p3, el, local, kids_known)
+            return len(self.out), end
+        finally:
+            self.out = saved
+
+    def _blame_attributes(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
+                          first: Diagnostic) -> tuple[Diagnostic, P] | None:
+        """When the content fails because of an attribute of ``el`` (missing, or another value
+        would fit), that attribute is the cause: one diagnostic on it instead of the content's."""
+        alg = self.alg
+        child = _local(first.element.tag)
+        line = first.element.sourceline or 0
+        present = {_qname(n)[1] for n in el.attrib}
+        for name, value in el.attrib.items():
+            count, end = self._silently(opened, el, local, kids_known, name, None)
+            if count:
+                continue
+            ans, alocal = _qname(name)
+            fits = [v.a[2] for a in alg.front(opened, (ATTRIBUTE,)) if contains(a.a, ans, alocal)  # type: ignore[arg-type,index]
+                    for v in alg.front(a.b, (VALUE,))  # type: ignore[arg-type]
+                    if v.a[2] != value and self._fits(opened, el, local, kids_known, name, v.a[2])]  # type: ignore[index]
+            hint = f"; expected {_listing(fits)}" if fits else ""
+            msg = (f"value {value!r} of {alocal} in <{local}> does not fit its content"
+                   f" (<{child}> on line {line}){hint}")
+            return Diagnostic(el, name, msg, "value"), end
+        for name in sorted(self._attribute_names_anywhere(opened) - present - {"*"}):
+            count, end = self._silently(opened, el, local, kids_known, None, name)
+            if not count:
+                msg = f"<{local}> lacks attribute '{name}' (its <{child}> on line {line} needs it)"
+                return Diagnostic(el, None, msg, "missing-attribute"), end
+        return None
+
+    def _fits(self, opened: P, el: etree._Element, local: str, kids_known: set[str], name: str,
+              value: str) -> bool:
+        saved = el.get(name)
+        el.set(name, value)
+        try:
+            return self._silently(opened, el, local, kids_known, None, None)[0] == 0
+        finally:
+            el.set(name, saved)  # type: ignore[arg-type]
+
+    def _skip(self, p: P, name: str) -> P:
+        """``p`` after an element ``name`` with whatever content it needs."""
+        alg = self.alg
+        key = (p.id, name)
+        got = alg.skips.get(key)
+        if got is None:
+            got = alg.skips[key] = alg.choices(
+                alg.continuation(alg.start_tag_open(p, ns, n))
+                for e in alg.front(p, (ELEMENT,)) for ns, n in _qnames(e.a) if n == name)  # type: ignore[arg-type]
+        return got
+
+    def _skip_to(self, p: P, ns: str, local: str) -> tuple[list[str], P] | None:
+        """The fewest elements to assume present before ``local`` becomes allowed."""
+        key = (p.id, ns, local)
+        if key not in self.alg.skips_to:
+            self.alg.skips_to[key] = self._search_skip_to(p, ns, local)
+        return self.alg.skips_to[key]
+
+    def _search_skip_to(self, p: P, ns: str, local: str, depth: int = 3) -> tuple[list[str], P] | None:
+        alg = self.alg
+        level: list[tuple[list[str], P]] = [([], p)]
+        for _ in range(depth):
+            nxt: list[tuple[list[str], P]] = []
+            for seq, q in level:
+                for n in sorted(set(self._expected_elements(q)) - {"*"}):
+                    r = self._skip(q, n)
+                    if r.kind == NOT_ALLOWED:
+                        continue
+                    if alg.start_tag_open(r, ns, local).kind != NOT_ALLOWED:
+                        return seq + [n], r
+                    nxt.append((seq + [n], r))
+            level = nxt[:16]
+        return None
+
+    def _required_next(self, p: P) -> list[str]:
+        """The fewest elements that would let the current element end here."""
+        alg = self.alg
+        level: list[tuple[list[str], P]] = [([], p)]
+        for _ in range(3):
+            nxt: list[tuple[list[str], P]] = []
+            for seq, q in level:
+                for n in sorted(set(self._expected_elements(q)) - {"*"}):
+                    r = self._skip(q, n)
+                    if r.kind == NOT_ALLOWED:
+                        continue
+                    if alg.end_tag(r).kind != NOT_ALLOWED:
+                        return seq + [n]
+                    nxt.append((seq + [n], r))
+            level = nxt[:16]
+        return []
+
+    @staticmethod
+    def _lacks(element: str | None, missing: list[str], before: str | None) -> str:
+        what = (f"required element <{missing[0]}>" if len(missing) == 1
+                else "required elements " + ", ".join(f"<{m}>" for m in missing))
+        where = f" (expected before <{before}>)" if before else ""
+        return f"<{element}> lacks {what}{where}"
+
+    def children(self, p: P, el: etree._Element, local: str, known: set[str],
+                 skip: etree._Element | None = None) -> P:
+        alg = self.alg
+        items: list[str | etree._Element] = []
+        text = el.text or ""
+        for c in el:
+            if isinstance(c.tag, str) and c is not skip:
+                items.append(text)
+                items.append(c)
+                text = ""
+            text += c.tail or ""
+        items.append(text)
+        elements = [i for i in items if not isinstance(i, str)]
+        if not elements:  # only text, maybe none: then whitespace may also count as nothing
+            s = items[0]
+            d = alg.text_deriv(p, s)  # type: ignore[arg-type]
+            if not s.strip():  # type: ignore[union-attr]
+                return alg.choice(p, d)
+            if d.kind == NOT_ALLOWED:
+                self.out.append(Diagnostic(el, None, self._bad_text(p, s, local), "text"))  # type: ignore[arg-type]
+                d = alg.text_deriv(p, None)
+                return d if d.kind != NOT_ALLOWED else p
+            return d
+        for item in items:
+            if isinstance(item, str):
+                if not item.strip():
+                    continue
+                d = alg.text_deriv(p, item)
+                if d.kind == NOT_ALLOWED:
+                    self.out.append(Diagnostic(el, None, self._bad_text(p, item, local), "text"))
+                    d = alg.text_deriv(p, None)
+                if d.kind != NOT_ALLOWED:
+                    p = d
+            else:
+                p = self.element(p, item, local, known, el)
+        return p
+
+    # ------------------------------------------------------------ messages
+    def _unexpected(self, p: P, name: str, parent: str | None, known: set[str]) -> str:
+        expected = self._expected_elements(p)
+        where = f" in <{parent}>" if parent else ""
+        if parent is None:
+            return f"unknown root element '{name}'; expected {_listing(expected) or 'another document'}"
+        if name in known:
+            msg = f"element '{name}' is not allowed here{where}"
+        else:
+            msg = f"unknown element '{name}'{where}"
+        if expected:
+            return f"{msg}; expected one of {_listing(expected)}" if len(set(expected)) > 1 \
+                else f"{msg}; expected {expected[0]}"
+        return f"{msg}; expected the end of <{parent}>"
+
+    def _attribute_names(self, p: P) -> list[str]:
+        return [n for a in self.alg.front(p, (ATTRIBUTE,)) for n in names(a.a)]  # type: ignore[arg-type]
+
+    def _attribute_names_anywhere(self, p: P) -> set[str]:
+        """Attribute names of the element's pattern, in any alternative."""
+        return set(self._attribute_names(p))
+
+    def _missing_attributes(self, p: P) -> list[str]:
+        alg = self.alg
+        out = []
+        for n in sorted(set(self._attribute_names(p))):
+            if n == "*":
+                continue
+            q = alg.attribute_deriv(p, "", n, None)
+            if q.kind != NOT_ALLOWED and alg.start_tag_close(q).kind != NOT_ALLOWED:
+                out.append(n)
+        return out or sorted(set(self._attribute_names(p)) - {"*"})
+
+    def _bad_value(self, p: P, ns: str, name: str, value: str, element: str) -> str:
+        bodies = [a.b for a in self.alg.front(p, (ATTRIBUTE,)) if contains(a.a, ns, name)]  # type: ignore[arg-type]
+        return f"value {value!r} of {name} in <{element}> is {self._not_matching(bodies, value)}"
+
+    def _not_matching(self, bodies: list[P], s: str) -> str:
+        alg = self.alg
+        values: list[str] = []
+        reasons: list[str] = []
+        for b in bodies:
+            for q in alg.front(b, (VALUE, DATA, LIST, TEXT)):  # type: ignore[arg-type]
+                if q.kind == VALUE:
+                    values.append(q.a[2])  # type: ignore[index]
+                elif q.kind == DATA:
+                    reasons.append(_data_reason(q, s))
+                elif q.kind == LIST:
+                    reasons.append("not a valid list")
+        distinct = sorted(set(reasons))[:3]
+        why = ", nor ".join(distinct[:1] + [r.removeprefix("not ") for r in distinct[1:]])
+        if values and not reasons:
+            return f"not one of {_listing(values, 24)}"
+        if values:
+            return f"not one of {_listing(values, 24)}, and {why}"
+        return why or "not allowed"
+
+    def _wants_text(self, p: P) -> bool:
+        return bool(self.alg.front(p, (VALUE, DATA, LIST)))
+
+    def _bad_text(self, p: P, s: str, element: str) -> str:
+        data = self.alg.front(p, (VALUE, DATA, LIST))
+        if not data:
+            return f"text is not allowed in <{element}>"
+        shown = " ".join(s.split())
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        return f"value {shown!r} of <{element}> is {self._not_matching([p], s)}"
+
+    def _missing_content(self, p: P, element: str) -> str:
+        expected = self._expected_elements(p)
+        if expected:
+            names_ = sorted(set(expected))
+            if len(names_) == 1:
+                return f"<{element}> lacks required element <{names_[0]}>"
+            return f"<{element}> lacks a required element: one of {_listing(names_)}"
+        if self._wants_text(p):
+            return f"<{element}> lacks its value: {self._not_matching([p], '')}"
+        return f"<{element}> is incomplete"
+
+
+def diagnose(alg: Algebra, root: etree._Element) -> list[Diagnostic]:
+    """The errors of the document under the grammar (empty when it is valid)."""
+    return Diagnoser(alg).run(root)

@@ -1,0 +1,176 @@
+"""Located diagnostics: the first line of an invalid document is the innermost cause.
+
+One-token typos of real documents (tests/typos.py) under the shipped schema and
+under libvirt's own 2010 schema; messages on small hand-written grammars; the
+derivative walk agrees with libxml2 about validity.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import typos
+from lxml import etree
+
+from virtconform.engine import rngderiv, rngtree, schema, xmlio
+from virtconform.engine.errors import DocumentError
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = sorted((REPO / "corpus" / "domains").glob("*.xml"))
+
+
+def _schemas() -> list[tuple[str, Path | None]]:
+    out: list[tuple[str, Path | None]] = [("shipped", None)]
+    from virtconform.conformance.suites.shared import shared_dir
+    shared = shared_dir()
+    if shared is not None and (shared / "libvirt-0.8.3" / "schemas" / "domain.rng").is_file():
+        out.append(("libvirt-2010", shared / "libvirt-0.8.3" / "schemas" / "domain.rng"))
+    return out
+
+
+def _documents() -> list[Path]:
+    from virtconform.conformance.suites.shared import shared_dir
+    shared = shared_dir()
+    ref = sorted((shared / "libvirt-0.8.3" / "data").glob("*.xml")) if shared else []
+    return ref + CORPUS
+
+
+@pytest.mark.parametrize("label,schema_path", _schemas(), ids=[s[0] for s in _schemas()])
+def test_one_token_typos_point_at_the_token(label: str, schema_path: Path | None) -> None:
+    cs = schema.load_schema(schema_path)
+    counted: dict[str, int] = {}
+    misses = []
+    for path in _documents():
+        data = path.read_bytes()
+        if not cs.is_valid(xmlio.parse_bytes(data, str(path)).root):
+            continue  # a document of the other schema's language: no typo base
+        rng = random.Random(path.name)
+        for kind in typos.KINDS:
+            candidates = list(kind(data, rng))
+            rng.shuffle(candidates)
+            for typo in candidates:
+                doc = xmlio.parse_bytes(typo.data, str(path))
+                if cs.is_valid(doc.root):
+                    continue  # this slip happens to be valid: not a typo to find
+                first = schema.validate(doc, schema_path)[0]
+                counted[typo.kind] = counted.get(typo.kind, 0) + 1
+                if not typo.hit(first.line, first.message):
+                    misses.append((path.name, typo.kind, typo.line, typo.token, first))
+                break
+    assert len(counted) == len(typos.KINDS), counted
+    assert sum(counted.values()) >= 40
+    assert not misses, misses[:5]
+
+
+GRAMMAR = """<grammar xmlns="http://relaxng.org/ns/structure/1.0"
+         datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <start>
+    <element name="vm">
+      <attribute name="kind"><choice><value>big</value><value>small</value></choice></attribute>
+      <element name="name"><text/></element>
+      <interleave>
+        <element name="memory"><data type="unsignedInt"/></element>
+        <optional><element name="currentMemory"><data type="unsignedInt"/></element></optional>
+        <zeroOrMore>
+          <element name="disk">
+            <choice>
+              <group>
+                <attribute name="type"><value>file</value></attribute>
+                <element name="source"><attribute name="file"/></element>
+              </group>
+              <group>
+                <attribute name="type"><value>block</value></attribute>
+                <element name="source"><attribute name="dev"/></element>
+              </group>
+            </choice>
+            <element name="target">
+              <attribute name="bus"><choice><value>ide</value><value>virtio</value></choice></attribute>
+              <optional><attribute name="port"><data type="unsignedShort"/></attribute></optional>
+            </element>
+          </element>
+        </zeroOrMore>
+      </interleave>
+    </element>
+  </start>
+</grammar>
+"""
+
+GOOD = """<vm kind='big'>
+  <name>a</name>
+  <memory>1024</memory>
+  <disk type='file'>
+    <source file='/a.img'/>
+    <target bus='virtio' port='1'/>
+  </disk>
+</vm>
+"""
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    p = tmp_path / "small.rng"
+    p.write_text(GRAMMAR)
+    return p
+
+
+def _first(small: Path, text: str) -> schema.Problem:
+    problems = schema.validate(xmlio.parse_bytes(text.encode(), "t.xml"), small)
+    assert problems, text
+    assert problems == sorted(problems, key=lambda p: (p.line, p.column))
+    for p in problems:
+        assert "failed to validate" not in p.message and "in interleave" not in p.message
+    return problems[0]
+
+
+def test_good_document_has_no_problems(small: Path) -> None:
+    assert schema.validate(xmlio.parse_bytes(GOOD.encode(), "t.xml"), small) == []
+
+
+@pytest.mark.parametrize("old,new,line,column,fragments", [
+    ("<memory>1024</memory>", "<memory>1024</memory>\n  <curentMemory>1</curentMemory>", 4, 3,
+     ["unknown element 'curentMemory' in <vm>", "currentMemory", "disk"]),
+    ("bus='virtio'", "bus='virtIO'", 6, 13, ["value 'virtIO' of bus in <target> is not one of ide, virtio"]),
+    ("<memory>1024</memory>", "<memory>1024k</memory>", 3, 11, ["'1024k'", "<memory>", "unsignedInt"]),
+    ("port='1'", "port='70000'", 6, 26, ["'70000'", "port", "unsignedShort"]),
+    ("<target bus='virtio' port='1'/>", "<target port='1'/>", 6, 5, ["<target> lacks required attribute 'bus'"]),
+    ("<target bus='virtio'", "<target bsu='virtio'", 6, 13, ["unknown attribute 'bsu' of <target>", "bus"]),
+    ("<name>a</name>", "", 1, 1, ["<vm> lacks required element <name>"]),
+    ("<disk type='file'>", "<disk type='block'>", 4, 9, ["value 'block' of type in <disk> does not fit", "file"]),
+    ("<disk type='file'>", "<disk>", 4, 3, ["<disk> lacks", "'type'"]),
+])
+def test_messages_name_the_token(small: Path, old: str, new: str, line: int, column: int,
+                                 fragments: list[str]) -> None:
+    assert old in GOOD
+    first = _first(small, GOOD.replace(old, new))
+    assert (first.line, first.column) == (line, column), first
+    for f in fragments:
+        assert f in first.message, first.message
+
+
+def test_element_in_the_wrong_place(small: Path) -> None:
+    text = GOOD.replace("    <source file='/a.img'/>\n", "").replace("<name>a</name>", "<name>a</name>\n  <source file='/a.img'/>")
+    first = _first(small, text)
+    assert first.line == 3 and "'source'" in first.message and "<vm>" in first.message
+
+
+def test_check_raises_the_first_problem(small: Path) -> None:
+    doc = xmlio.parse_bytes(GOOD.replace("bus='virtio'", "bus='scsi'").encode(), "t.xml")
+    with pytest.raises(DocumentError) as e:
+        schema.check(doc, small)
+    assert (e.value.line, e.value.message.startswith("value 'scsi'")) == (6, True)
+
+
+@pytest.mark.parametrize("label,schema_path", _schemas(), ids=[s[0] for s in _schemas()])
+def test_derivatives_agree_with_libxml2(label: str, schema_path: Path | None) -> None:
+    """Valid documents have no diagnostics; libxml2-invalid ones have some (both directions)."""
+    from virtconform.conformance.grammar.walker import RandomChooser, Walker
+    cs = schema.load_schema(schema_path)
+    alg = cs.algebra
+    assert alg is not None
+    grammar = rngtree.load(cs.path)
+    roots = [etree.parse(str(p)).getroot() for p in _documents()]
+    for k in range(60):
+        roots.append(Walker(RandomChooser(random.Random(k))).document(grammar.start))
+    for root in roots:
+        assert (not rngderiv.diagnose(alg, root)) == cs.is_valid(root)
