@@ -309,3 +309,17 @@ def test_reference_documents_against_libvirt(oracle: str, reference: Path, monke
     assert xml["compared"] + xml["deliberate"] == report["documents"] == len({Path(f).read_text() for f in files})
     for g in report["groups"]:
         assert g["witness"] and g["kind"].split(":")[0] in ("xml2xml", "argv", "argv2xml")
+
+
+def test_a_row_covers_only_the_kinds_its_claims_name(tmp_path: Path) -> None:
+    from virtconform.conformance.crosscheck.deviations import Claim, Row, covered_kinds
+    row = Row("comma", "rule", tmp_path / "w.xml", "argv qemu-0.12.1",
+              Claim.parse("builds `chardev=channel0,name=org.x,id=evil -usb`"),
+              Claim.parse("builds `chardev=channel0,name=org.x,,id=evil -usb`"), "why")
+    kinds = ["argv: -device virtserialport: nr= differs", "argv: -device virtserialport: name= differs",
+             "argv: -device virtserialport: id= only in libvirt", "argv: we build, libvirt refuses: x"]
+    assert covered_kinds(row, kinds) == kinds[1:3]
+    refusing = Row("r", "rule", tmp_path / "w.xml", "xml2xml", Claim.parse("refuses"), Claim.parse("builds"), "why")
+    assert covered_kinds(refusing, kinds) == ["argv: we build, libvirt refuses: x"]
+    with pytest.raises(ValueError):
+        Claim.parse("explodes")

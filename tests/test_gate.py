@@ -114,3 +114,16 @@ def test_an_invalid_new_definition_fails_with_its_location(tmp_path: Path) -> No
 def test_json_on_an_unreadable_document(tmp_path: Path) -> None:
     p = run(CORPUS / "chardevs.xml", tmp_path / "missing.xml", "--json")
     assert p.returncode == 2 and json.loads(p.stdout)["error"]["message"]
+
+
+def test_a_removed_channel_is_named_by_its_target(tmp_path: Path) -> None:
+    old = CORPUS / "virtio-serial-channels.xml"
+    text = old.read_text()
+    start = text.index("    <channel type='unix'>")
+    end = text.index("</channel>\n", start) + len("</channel>\n")
+    new = tmp_path / old.name
+    new.write_text(text[:start] + text[end:])
+    out = json.loads(run(old, new, "--caps", "qemu-0.12.1", "--json").stdout)
+    removed = [c for c in out["abi"] if c["kind"] == "removed"]
+    assert [c["item"] for c in removed] == ["channel org.qemu.guest_agent.0"]
+    assert "virtio-serial" in removed[0]["detail"] and "port=2" in removed[0]["detail"]

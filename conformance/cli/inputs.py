@@ -32,7 +32,7 @@ def expand(paths: list[str], pattern: str = "*.xml") -> list[str]:
             found = sorted(os.path.join(root, f) for root, _dirs, files in os.walk(p)
                            for f in fnmatch.filter(files, pattern))
             if not found:
-                raise InputError(f"directory has no {pattern} documents", path=p, line=0, column=0)
+                raise InputError(f"no {pattern} files in this directory", path=p, line=0, column=0)
             out += found
         else:
             out.append(p)
