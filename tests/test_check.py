@@ -59,7 +59,7 @@ def test_a_drift_is_shown_per_option(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path)
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     rc, out, _ = check(root, capsys=capsys)
     assert rc == 1
     minus = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("- ")]
@@ -134,7 +134,7 @@ def test_shards_partition_the_documents_and_jobs_do_not_change_results(tmp_path:
     root = repo(tmp_path, copies=5)   # 20 documents: enough for the worker pool
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs-3.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     seen = []
     for k in (1, 2, 3):
         rc, out, _ = check(root, "--shard", f"{k}/3", "--format", "json", capsys=capsys)
@@ -158,7 +158,7 @@ def test_allowed_abi_changes_pass_the_base_gate(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=os.environ | env, capture_output=True)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     g = root / "domains" / "desktop-multimedia.xml"
     g.write_text(g.read_text().replace("52:54:00:12:34:56", "52:54:00:12:34:57"))
     rc, out, _ = check(root, "--update", "--base", "HEAD", "--format", "json", capsys=capsys)

@@ -287,6 +287,10 @@ def prop_argv_xml_argv(xml: str) -> None:
         raise Skip(f"outside the parser's subset: {outside}")
     carved = _carve(root)
     a = analysis(etree.tostring(carved, encoding="unicode") if carved is not root else xml)
+    if "kvm" in (a.dom.devices.emulator or "") and a.dom.arch != "i686":
+        # qemuParseCommandLine reads every kvm binary's guest as i686, and an i686 guest
+        # on a 64-bit kvm binary gets -cpu qemu32
+        raise Skip("outside the parser's subset: a kvm emulator's guest that is not i686")
     tried = 0
     for name, flags in _round_trip_sets().items():
         if "device" not in flags and _outside_legacy_subset(root):
@@ -294,6 +298,8 @@ def prop_argv_xml_argv(xml: str) -> None:
         cmd = a.command_line(flags)
         if cmd is None:
             continue  # the builder refuses this set (argv-total checks the refusal)
+        if cmd.warnings:
+            continue  # libvirt drops part of the document: the command line cannot carry it back
         first = cmd.render()
         try:
             back = parse_argv_text(first, caps, "<rt.args>")
