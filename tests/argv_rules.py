@@ -1,8 +1,6 @@
 """Hand-written QEMU command lines, each a witness of one rule of libvirt 0.8.3's
 qemuParseCommandLine (domxml-from-native). The expected result is never written
 here: tests/test_argv2xml.py asks libvirt's own code (../shared/oracle) at run time.
-
-Values avoid the characters libvirt's formatter did not escape (docs/deviations.md).
 """
 from __future__ import annotations
 
@@ -158,4 +156,8 @@ RULES: list[tuple[str, str]] = [
     ("two -vnc", "/usr/bin/qemu -vnc :1 -vnc :2"),
     ("-full-screen SDL", "DISPLAY=:1 /usr/bin/qemu -full-screen"),
     ("-nographic after -vnc still keeps the VNC", "/usr/bin/qemu -vnc :0 -nographic"),
+    # values are taken as written; libvirt's formatter escapes some and not others
+    ("XML specials in escaped and bare values", f"{Q} -name a<b&c -M pc'x -cpu m<x,+f&g "
+                                                "-drive file=/a'b,index=0,format=q<x -serial tcp:h'1:2&3"),
+    ("a tab inside a value", f"{Q} -hda /tmp/a\tb -append ro\tquiet"),
 ]

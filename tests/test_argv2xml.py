@@ -117,8 +117,8 @@ def test_every_reader_is_witnessed() -> None:
     assert not missing, missing
 
 
-#: odd values for mutated command lines (no characters libvirt's formatter left unescaped)
-_ODD = ["", "none", "0", "-1", "1", "99999999999", "0x10", "+3", "a", "x,y", "a=b", ",", "=",
+#: odd values for mutated command lines
+_ODD = ["'", "<&>", "a\tb", "", "none", "0", "-1", "1", "99999999999", "0x10", "+3", "a", "x,y", "a=b", ",", "=",
         "/dev/sdb", "host:1.2", "host:0x1:0x2", "host=00:1f.7", "tcp:h:1,server", "unix:/s,listen",
         "udp:a:1@b", "file:", "pty", "tablet", "disk:/x", "nic,vlan=1", "nic,macaddr=52:54:00:12:34:56",
         "user,vlan=1", "tap,ifname=vnet3,script=", "socket", "cd", "c,menu=on", "qemu64,+sse2,-lm",
