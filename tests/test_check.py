@@ -240,7 +240,7 @@ def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
     f = root / "domains" / "fat-dirs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>262144<", "<currentMemory>131072<"))
+    f.write_text(f.read_text().replace("<memory>262144<", "<memory>131072<"))
     check(root, "--update", capsys=capsys)
     diff = subprocess.run(["git", "diff", "-U1", "--", "virtconform.lock"], cwd=root, env=env,
                           capture_output=True, text=True).stdout
