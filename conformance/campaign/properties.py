@@ -155,10 +155,14 @@ def prop_xml2xml_fixed_point(xml: str) -> None:
     """format(parse(format(parse(x)))) == format(parse(x)): one round reaches the fixed point,
     and the formatted document is itself schema-valid."""
     once = analysis(xml).dom.to_xml()
-    from virtconform.engine.errors import VirtconformError
+    from virtconform.engine.errors import DocumentError, VirtconformError
     from virtconform.engine.loader import domain_from_string
     try:
         twice = domain_from_string(once, _profile().capabilities).to_xml()
+    except DocumentError as e:
+        # libvirt prints some values as they are (a seclabel model, a CPU model, a
+        # chardev host...): with an XML special in them its output is not XML
+        raise Skip(f"libvirt's output is not well-formed here: {e.message}") from None
     except VirtconformError as e:
         raise AssertionError(f"the formatted domain does not load again: {e.format()}") from None
     assert twice == once, _first_diff(once, twice)
@@ -318,12 +322,15 @@ def prop_argv_xml_argv(xml: str) -> None:
 
 def _outside_parser_subset(root: etree._Element) -> str | None:
     """What makes a whole guest unreadable from argv (as in libvirt's qemuParseCommandLine), or None."""
-    if (root.findtext("os/type") in ("xen", "linux") or root.get("type") == "xen") and \
+    # a bootloader without an OS type is a Xen guest
+    os_type = root.findtext("os/type") or ("xen" if root.find("bootloader") is not None else None)
+    if (os_type in ("xen", "linux") or root.get("type") == "xen") and \
             "xenner" not in (root.findtext("devices/emulator") or ""):
         # libvirt's parser takes a xen guest only from a xenner emulator; -domid and
         # -xen-attach/-xen-domid are start-up options it ignores
         return "xen guest without a xenner emulator"
-    if root.findtext("os/type") == "xen" and (root.find("os/type").get("arch") or "i686") != "i686":
+    arch = root.find("os/type").get("arch") if root.find("os/type") is not None else None
+    if os_type == "xen" and (arch or "x86_64") != "i686":  # x86_64: the only Xen guest of the host
         return "xenner guest not i686 (xenner's arch is not on the command line)"
     return None
 

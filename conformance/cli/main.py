@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
     _profile(p)
     _inputs(p, "domain XML")
-    p.add_argument("--no-validate", action="store_true", help="skip schema validation")
+    p.add_argument("--validate", action="store_true",
+                   help="also validate against the schema first (libvirt's parser does not)")
+    p.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(module="xml2xml")
 
     p = sub.add_parser("argv", help="the QEMU command line for a domain")
