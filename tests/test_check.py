@@ -267,7 +267,7 @@ def test_pytest_plugin_under_xdist(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path, copies=2)
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "fat-dirs-1.xml"
-    f.write_text(f.read_text().replace("<currentMemory>262144<", "<currentMemory>131072<"))
+    f.write_text(f.read_text().replace("<memory>262144<", "<memory>131072<"))
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", "domains",
                         "-n", "2", "-q", "-rf", "-p", "no:cacheprovider"], cwd=root,
                        capture_output=True, text=True)
