@@ -90,6 +90,9 @@ def _properties(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     summary = _summary(results, names, PROPERTIES, elapsed, seed, args, out)
     summary["left_out"] = left_out
+    if args.html:
+        from virtconform.conformance.reports import write_html
+        write_html(args.html, "fuzz", summary)
     if args.json:
         json.dump(summary, sys.stdout)
         sys.stdout.write("\n")
@@ -130,6 +133,7 @@ def _summary(results: list[dict[str, Any]], names: list[str], props: dict[str, A
             "seed": seed, "jobs": args.jobs, "database": args.database,
             "corpus_saved": sum(r.get("corpus_saved", 0) for r in results),
             "reproducers": str(out) if any(f.get("reproducer") for f in failures) else None,
+            "timeline": [r.get("samples", []) for r in results],
             "failed": [{k: v for k, v in f.items() if k != "xml"} | {"error": f["error"].splitlines()[0][:300]}
                        for f in failures]}
 
