@@ -1,7 +1,7 @@
 """What the guest sees of a domain (its ABI), and what changed between two versions.
 
 The guest sees what QEMU is told, not what the XML says: libvirt 0.8.3 gives ``-m`` the
-``<currentMemory>``, a disk serial reaches the guest only when QEMU takes one, a PCI slot
+``<memory>`` (the balloon's target, ``<currentMemory>``, is set at run time), a disk serial reaches the guest only when QEMU takes one, a PCI slot
 is whatever the builder assigned. So the view is taken per capability set, from the
 command line built for it: machine-wide facts are read from the argv (``-M``, ``-m``,
 ``-smp``, ``-uuid``, ACPI, clock), each device is named as a person names it
@@ -14,7 +14,7 @@ as virDomainDefCheckABIStability.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,43 +133,66 @@ def pin_for(slot: int) -> str:
     return f"<address type='pci' domain='0x0000' bus='0x00' slot='0x{slot:02x}' function='0x0'/>"
 
 
+def _disk(disk: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    return f"disk {disk.dst}", {"device": disk.device, "bus": disk.bus,
+                                "read-only": "yes" if disk.readonly else None,
+                                "serial": getattr(disk, "serial", None)}
+
+
+def _port(kind: str) -> Callable[[Any, int], tuple[str, dict[str, str | None]]]:
+    def name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+        port = ch.target.port if ch.target is not None and ch.target.port is not None else i
+        return f"{kind} port {port}", {}
+    return name
+
+
+def _channel(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    t = ch.target
+    if t is not None and t.type == "guestfwd":
+        return f"channel guestfwd {t.address}:{t.port}", {}
+    return f"channel {t.name if t is not None and t.name else '(unnamed)'}", {}
+
+
+def _video(v: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    m = v.model
+    return ("video" if i == 0 else f"video {i + 1}",
+            {"model": m.type if m else None, "vram": _s(m.vram if m else None),
+             "heads": _s(m.heads if m else None)})
+
+
+#: How a person names each family's devices and what of them the guest sees, by the
+#: registry's family name. The devices themselves come from engine/qemu/registry.py, so
+#: a family added there shows up here too (under a plain numbered name) until it gets a
+#: line of its own; None: nothing the guest sees (the display backend).
+_NAMING: dict[str, Callable[[Any, int], tuple[str, dict[str, str | None]]] | None] = {
+    "disk": _disk,
+    "net": lambda n, i: (f"interface {n.mac}", {"model": n.model or "QEMU's default"}),
+    "controller": lambda c, i: (f"controller {c.type} {c.index}",
+                                {"ports": _s(c.ports), "vectors": _s(c.vectors)}),
+    "serial": _port("serial"),
+    "parallel": _port("parallel"),
+    "channel": _channel,
+    "sound": lambda s, i: (f"sound {s.model}", {}),
+    "video": _video,
+    "hostdev": lambda h, i: (f"hostdev {_hostdev_name(h)}", {}),
+    "input": lambda d, i: (f"input {d.type} {d.bus}", {}),
+    "watchdog": lambda w, i: ("watchdog", {"model": w.model}),
+    "memballoon": lambda b, i: ("memory balloon", {"model": b.model}),
+    "graphics": None,
+}
+
+
 def _devices(dom: Any) -> Iterator[tuple[str, str, Any, dict[str, str | None]]]:
     """(family, name, device, guest-visible properties) for every device of ``dom``."""
-    d = dom.devices
-    for disk in d.disks:
-        yield "disk", f"disk {disk.dst}", disk, {
-            "device": disk.device, "bus": disk.bus, "read-only": "yes" if disk.readonly else None,
-            "serial": getattr(disk, "serial", None)}
-    for c in d.controllers:
-        yield "controller", f"controller {c.type} {c.index}", c, {
-            "ports": _s(c.ports), "vectors": _s(c.vectors)}
-    for n in d.interfaces:
-        yield "interface", f"interface {n.mac}", n, {"model": n.model or "QEMU's default"}
-    for kind, items in (("serial", d.serials), ("parallel", d.parallels)):
-        for i, ch in enumerate(items):
-            port = ch.target.port if ch.target is not None and ch.target.port is not None else i
-            yield kind, f"{kind} port {port}", ch, {}
-    for ch in d.channels:
-        t = ch.target
-        if t is not None and t.type == "guestfwd":
-            yield "channel", f"channel guestfwd {t.address}:{t.port}", ch, {}
-        else:
-            yield "channel", f"channel {t.name if t is not None and t.name else '(unnamed)'}", ch, {}
-    for s in d.sounds:
-        yield "sound", f"sound {s.model}", s, {}
-    for i, v in enumerate(d.videos):
-        m = v.model
-        yield "video", "video" if i == 0 else f"video {i + 1}", v, {
-            "model": m.type if m else None, "vram": _s(m.vram if m else None),
-            "heads": _s(m.heads if m else None)}
-    for h in d.hostdevs:
-        yield "hostdev", f"hostdev {_hostdev_name(h)}", h, {}
-    for inp in d.inputs:
-        yield "input", f"input {inp.type} {inp.bus}", inp, {}
-    if d.watchdog is not None:
-        yield "watchdog", "watchdog", d.watchdog, {"model": d.watchdog.model}
-    if d.memballoon is not None:
-        yield "memballoon", "memory balloon", d.memballoon, {"model": d.memballoon.model}
+    from .qemu.registry import FAMILIES
+
+    for fam in FAMILIES:
+        naming = _NAMING.get(fam.name, lambda d, i, f=fam.name: (f"{f} {i + 1}", {}))
+        if naming is None:
+            continue
+        for i, dev in enumerate(fam.devices(dom.devices)):
+            name, props = naming(dev, i)
+            yield fam.name, name, dev, props
 
 
 def _s(v: Any) -> str | None:
@@ -206,7 +229,7 @@ def guest_view(dom: Any, argv: list[str], flags: Iterable[str], data: bytes | No
          ("type",)),
         ("accelerator", accel, ("domain",)),
         ("memory", f"{_first(opts, '-m')} MiB" if _first(opts, "-m") else None,
-         ("currentMemory", "memory")),
+         ("memory",)),
         ("vcpus", smp, ("vcpu", "topology")),
         ("uuid", _first(opts, "-uuid"), ("uuid",)),
         ("acpi", "off" if _first(opts, "-no-acpi") is not None else "on", ("features", "os")),

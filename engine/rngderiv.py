@@ -641,7 +641,8 @@ class Diagnoser:
         alg = self.alg
         n_before = len(self.out)
         start = p3
-        p3 = self.children(p3, el, local, kids_known, skip)
+        befores: dict[etree._Element, P] = {}  # keyed by element: it keeps lxml's proxy (and its identity) alive
+        p3 = self.children(p3, el, local, kids_known, skip, befores)
         end = alg.end_tag(p3)
         if end.kind == NOT_ALLOWED:
             if len(self.out) == n_before:
@@ -652,32 +653,66 @@ class Diagnoser:
         failing = next((d.element for d in self.out[n_before:]
                         if d.kind == "element" and d.element.getparent() is el), None)
         if failing is not None and skip is None:
-            misplaced = self._misplaced(start, el, local, kids_known, failing)
-            if misplaced is not None:
-                diagnostic, end = misplaced
+            found = self._misplaced(start, el, local, kids_known, failing) \
+                or self._sibling_lacks(start, el, local, kids_known, failing, befores)
+            if found is not None:
+                diagnostic, end = found
                 self.out[n_before:] = [diagnostic]
         return end
+
+    def _clean_without(self, start: P, el: etree._Element, local: str, kids_known: set[str],
+                       skip: etree._Element | None = None) -> P | None:
+        """What follows ``el``'s content if it has no error (``skip`` left out); else None."""
+        saved, self.out = self.out, []
+        try:
+            end = self.alg.end_tag(self.children(start, el, local, kids_known, skip))
+            return end if not self.out and end.kind != NOT_ALLOWED else None
+        finally:
+            self.out = saved
 
     def _misplaced(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                    failing: etree._Element) -> tuple[Diagnostic, P] | None:
         """An earlier child whose absence makes the content right is the misplaced one."""
-        alg = self.alg
         for c in el:
             if c is failing:
                 return None
             if not isinstance(c.tag, str) or c.tag == failing.tag:
                 continue  # of two equal elements the later one is reported
-            saved, self.out = self.out, []
-            try:
-                end = alg.end_tag(self.children(start, el, local, kids_known, c))
-                clean = not self.out and end.kind != NOT_ALLOWED
-            finally:
-                self.out = saved
-            if clean:
+            end = self._clean_without(start, el, local, kids_known, c)
+            if end is not None:
                 name = _local(c.tag)
                 msg = (f"element '{name}' is out of place in <{local}>"
                        f" (after it, <{_local(failing.tag)}> on line {failing.sourceline} is not allowed)")
                 return Diagnostic(c, None, msg, "element", (name,)), end
+        return None
+
+    def _sibling_lacks(self, start: P, el: etree._Element, local: str, kids_known: set[str],
+                       failing: etree._Element, befores: dict[etree._Element, P]) -> tuple[Diagnostic, P] | None:
+        """An earlier element of the same name that lacks the attribute telling the two apart
+        (``<source mode='bind'>`` then ``<source mode='connect'>``, the first without mode)."""
+        alg = self.alg
+        for c in el:
+            if c is failing:
+                return None
+            if c.tag != failing.tag or c not in befores:
+                continue
+            ns, name = _qname(c.tag)
+            opened = alg.start_tag_open(befores[c], ns, name)
+            present = {_qname(a)[1] for a in c.attrib}
+            for a in alg.front(opened, (ATTRIBUTE,)):
+                for ans, aname in _qnames(a.a):  # type: ignore[arg-type]
+                    if aname in present or ans:
+                        continue
+                    for v in sorted({q.a[2] for q in alg.front(a.b, (VALUE,))}):  # type: ignore[arg-type,index]
+                        c.set(aname, v)
+                        try:
+                            end = self._clean_without(start, el, local, kids_known)
+                        finally:
+                            del c.attrib[aname]
+                        if end is not None:
+                            msg = (f"<{name}> lacks attribute '{aname}' (with {aname}='{v}' the"
+                                   f" <{_local(failing.tag)}> on line {failing.sourceline} fits)")
+                            return Diagnostic(c, None, msg, "missing-attribute"), end
         return None
 
     def _silently(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
@@ -792,7 +827,8 @@ class Diagnoser:
         return f"<{element}> lacks {what}{where}"
 
     def children(self, p: P, el: etree._Element, local: str, known: set[str],
-                 skip: etree._Element | None = None) -> P:
+                 skip: etree._Element | None = None, befores: dict[etree._Element, P] | None = None) -> P:
+        """Derive by the children of ``el``; ``befores`` records the pattern before each one."""
         alg = self.alg
         items: list[str | etree._Element] = []
         text = el.text or ""
@@ -825,6 +861,8 @@ class Diagnoser:
                 if d.kind != NOT_ALLOWED:
                     p = d
             else:
+                if befores is not None:
+                    befores[item] = p
                 p = self.element(p, item, local, known, el)
         return p
 

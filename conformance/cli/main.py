@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
     _profile(p)
     _inputs(p, "domain XML")
-    p.add_argument("--no-validate", action="store_true", help="skip schema validation")
+    p.add_argument("--validate", action="store_true",
+                   help="also validate against the schema first (libvirt's parser does not)")
+    p.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(module="xml2xml")
 
     p = sub.add_parser("argv", help="the QEMU command line for a domain")
@@ -84,7 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qemu-conf", metavar="FILE", help="libvirt qemu.conf settings")
     p.add_argument("--domid", type=int, default=None, help="domain id (default: none)")
     p.add_argument("--migrate-from", metavar="URI", help="incoming migration source")
-    p.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form.add_argument("--shell", action="store_true",
+                      help="quote words a shell would split (default: libvirt's form, single spaces)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse (exit 1) where libvirt would silently drop part of the document")
     p.add_argument("--clock-epoch", type=int, metavar="SECONDS",
                    help="the time an offset='variable' clock is relative to (default: now)")
     _inputs(p, "domain XML")

@@ -69,8 +69,10 @@ def results(files: list[str], jobs: int) -> Iterator[Result]:
         return
     import multiprocessing
     chunks = [files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+    # the first chunk here: the workers, forked after it, inherit the warm caches
+    yield from _check_chunk(chunks[0])
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for batch in pool.imap(_check_chunk, chunks):
+        for batch in pool.imap(_check_chunk, chunks[1:]):
             yield from batch
 
 

@@ -138,7 +138,7 @@ def argv_items(line: str) -> list[Item]:
             i += 1
         key = word
         if word in _QUALIFIED and value:
-            first = split_options(value)[0]
+            first = value.split(",", 1)[0]  # a driver or backend name holds no comma
             if "=" not in first:
                 key = f"{word} {first}"
         items.append(Item(key, value))

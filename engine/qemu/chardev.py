@@ -15,64 +15,67 @@ from ..model.chardev import CharDev, ChrSource, ChrTarget
 from .argvstate import ArgvState, take
 from .argvvalues import ArgError, check, no_more, parse_keywords, uint_key
 from .context import Build
-from .escape import opt
+from .escape import c_str, opt
 from .family import Family, Option
 
 
 def _udp_ends(dev: CharDev) -> tuple[str, str, str, str]:
-    """(connect host, connect service, bind host, bind service), escaped; '' when unset."""
+    """(connect host, connect service, bind host, bind service), escaped; a part the
+    document leaves out is printed as C prints a NULL string."""
     c = dev.source("connect")
     b = dev.source("bind")
-    return (opt(c.host or "", "udp host"), opt(c.service or "", "udp service"),
-            opt((b.host if b else None) or "", "udp host"),
-            opt((b.service if b else None) or "", "udp service"))
+    return (opt(c_str(c.host if c else None), "udp host"), opt(c_str(c.service if c else None), "udp service"),
+            opt(c_str(b.host if b else None), "udp host"), opt(c_str(b.service if b else None), "udp service"))
+
+
+def _path(dev: CharDev) -> str:
+    return opt(c_str(dev.path), "character device path")
 
 
 def legacy_spec(dev: CharDev) -> str:
-    """qemudBuildCommandLineChrDevStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
+    """qemuBuildChrArgStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
     t = dev.type
     if t in ("null", "vc", "pty", "stdio"):
         return t
     if t == "dev":
-        return opt(dev.path or "", "character device path")
+        return _path(dev)
     if t in ("file", "pipe"):
-        return f"{t}:{opt(dev.path or '', 'character device path')}"
+        return f"{t}:{_path(dev)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp:{chost}:{csvc}@{bhost}:{bsvc}"
+    s = dev.source()
+    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
     if t == "tcp":
-        s = dev.source()
         proto = "telnet" if dev.protocol == "telnet" else "tcp"
-        return (f"{proto}:{opt(s.host, 'tcp host')}:{opt(s.service, 'tcp service')}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return (f"{proto}:{opt(c_str(s.host if s else None), 'tcp host')}:"
+                f"{opt(c_str(s.service if s else None), 'tcp service')}{listen}")
     if t == "unix":
-        s = dev.source()
-        return f"unix:{opt(s.path, 'unix socket path')}{',server,nowait' if s.mode == 'bind' else ''}"
+        return f"unix:{opt(c_str(s.path if s else None), 'unix socket path')}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
 def chardev_spec(dev: CharDev, ident: str) -> str:
-    """qemudBuildCommandLineChrDevChardevStr: the value of ``-chardev``."""
+    """qemuBuildChrChardevStr: the value of ``-chardev``."""
     t = dev.type
     ident = opt(ident, "device alias")
     if t in ("null", "vc", "pty", "stdio"):
         return f"{t},id={ident}"
     if t == "dev":
-        return f"tty,id={ident},path={opt(dev.path or '', 'character device path')}"
+        return f"tty,id={ident},path={_path(dev)}"
     if t in ("file", "pipe"):
-        return f"{t},id={ident},path={opt(dev.path or '', 'character device path')}"
+        return f"{t},id={ident},path={_path(dev)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp,id={ident},host={chost},port={csvc},localaddr={bhost},localport={bsvc}"
+    s = dev.source()
+    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
     if t == "tcp":
-        s = dev.source()
-        return (f"socket,id={ident},host={opt(s.host, 'tcp host')},port={opt(s.service, 'tcp service')}"
-                f"{',telnet' if dev.protocol == 'telnet' else ''}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return (f"socket,id={ident},host={opt(c_str(s.host if s else None), 'tcp host')},"
+                f"port={opt(c_str(s.service if s else None), 'tcp service')}"
+                f"{',telnet' if dev.protocol == 'telnet' else ''}{listen}")
     if t == "unix":
-        s = dev.source()
-        return (f"socket,id={ident},path={opt(s.path, 'unix socket path')}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return f"socket,id={ident},path={opt(c_str(s.path if s else None), 'unix socket path')}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
@@ -130,6 +133,8 @@ def add_channels(b: Build) -> None:
             b.arg("-chardev", chardev_spec(ch, name))
             spec = "virtserialport"
             a = ch.address
+            if a is not None and not isinstance(a, VirtioSerialAddress):
+                raise b.refuse("virtio serial device has invalid address type", ch)
             if isinstance(a, VirtioSerialAddress):
                 spec += f",bus=virtio-serial{a.controller}.{a.bus},nr={a.port}"
             spec += f",chardev={name}"

@@ -30,8 +30,10 @@ def add_controllers(b: Build) -> None:
                 spec += f",max_ports={c.ports}"
             if c.vectors is not None:
                 spec += f",vectors={c.vectors}"
+        elif c.type == "sata":
+            raise b.refuse("SATA is not supported with this QEMU binary", c)
         else:
-            raise b.refuse(f"controller type '{c.type}' is not supported by QEMU", c)
+            raise b.refuse(f"Unknown controller type: {c.type}", c)
         b.arg("-device", spec + address_opt(b, c))
 
 
@@ -57,6 +59,7 @@ FAMILY = Family(
     devices=lambda devs: devs.controllers,
     # the FDC sits behind the ISA bridge, the first IDE controller on the PIIX3
     pci=lambda c, i: c.type != "fdc" and not (c.type == "ide" and c.index == 0),
+    pci_address_only="Controllers",
     alias=_alias,
     drivers={"lsi": _controller_device, "virtio-serial-pci": _controller_device},
 )

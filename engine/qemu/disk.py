@@ -5,80 +5,90 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..errors import Refused
 from ..model.address import DriveAddress
 from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_index, disk_name
 from .address import address_opt
 from .argvstate import ArgvState, take
 from .argvvalues import ArgError, c_int, check, no_more, parse_keywords, pci_address, uint_key
 from .context import Build
-from .escape import opt
+from .escape import c_str, opt
 from .family import Family, Option
 
+#: qemuDiskCacheV1 / V2: the -drive cache= words before and after QEMU 0.10
 _CACHE_V1 = {"none": "off", "writethrough": "off", "writeback": "on"}
+#: virDomainDiskQEMUBus: the -drive if= word of each bus
 _QEMU_BUS = {"ide": "ide", "fdc": "floppy", "scsi": "scsi", "virtio": "virtio", "xen": "xen",
              "usb": "usb", "uml": "uml"}
+_BOOT_DEVICE = {"cdrom": "cdrom", "fd": "floppy", "hd": "disk"}
+#: qemuSafeSerialParamValue: what a -drive serial= may hold
+_SERIAL_CHARS = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def _fat_file(disk: Disk) -> str:
+def _source(b: Build, disk: Disk) -> str:
+    """The file a drive opens: a directory becomes QEMU's virtual FAT disk."""
+    if disk.type != "dir":
+        return opt(disk.src or "", "disk source")
     if disk.driver_type and disk.driver_type != "fat":
-        raise disk.error(f"unsupported disk driver type for '{disk.driver_type}'")
+        raise b.refuse(f"unsupported disk driver type for '{disk.driver_type}'", disk)
     if not disk.readonly:
-        raise disk.error("cannot create virtual FAT disks in read-write mode")
+        raise b.refuse("cannot create virtual FAT disks in read-write mode", disk)
     prefix = "fat:floppy:" if disk.device == "floppy" else "fat:"
-    return prefix + (disk.src or "")
+    return prefix + opt(c_str(disk.src), "disk source")
 
 
-def _refuse_unexpressible(b: Build, disk: Disk, legacy: bool) -> None:
-    """What this QEMU cannot be told about a disk is refused, never dropped."""
+def _dropped(b: Build, disk: Disk, legacy: bool) -> None:
+    """Warn about what this QEMU cannot be told about a disk: libvirt leaves it out."""
     what = f"disk '{disk.dst}'"
-    if disk.driver_type and disk.type != "dir" and not b.has("drive-format"):
-        raise b.refuse(f"{what}: format '{disk.driver_type}' needs the drive-format capability", disk)
+    if disk.driver_type and disk.type != "dir" and (legacy or not b.has("drive-format")):
+        b.warn(f"{what}: format '{disk.driver_type}' needs -drive format= (the drive-format "
+               "capability); libvirt drops it and QEMU probes the format", disk)
     if disk.cache and legacy:
-        raise b.refuse(f"{what}: cache mode '{disk.cache}' needs the drive capability", disk)
-    if disk.serial and not b.has("drive-serial"):
-        raise b.refuse(f"{what}: a disk serial needs the drive-serial capability", disk)
-    if disk.error_policy and not b.has("monitor-json"):
-        raise b.refuse(f"{what}: error_policy needs the monitor-json capability", disk)
-    if disk.shareable and legacy:
-        raise b.refuse(f"{what}: a shareable disk needs the drive capability (cache=off)", disk)
-    if (disk.readonly and disk.device == "disk" and disk.type != "dir" and not b.device):
-        raise b.refuse(f"{what}: a read-only disk needs the device capability (readonly=on)", disk)
+        b.warn(f"{what}: cache mode '{disk.cache}' needs -drive; libvirt drops it", disk)
+    if disk.serial and (legacy or not b.has("drive-serial")):
+        b.warn(f"{what}: a disk serial needs -drive serial= (the drive-serial capability); "
+               "libvirt drops it", disk)
+    if disk.error_policy and (legacy or not b.has("monitor-json")):
+        b.warn(f"{what}: error_policy needs the monitor-json capability; libvirt drops it", disk)
+    if disk.shareable and not disk.readonly and legacy:
+        b.warn(f"{what}: a shareable disk needs -drive cache=off; libvirt drops it", disk)
+    if disk.readonly and disk.device != "cdrom" and disk.type != "dir" and not (b.device and disk.bus != "xen"):
+        b.warn(f"{what}: read-only needs -drive readonly=on (the device capability); "
+               "libvirt drops it and the guest can write", disk)
 
 
 def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
-    """qemuBuildDriveStr."""
+    """qemuBuildDriveStr (``with_device``: the flags it is given include device)."""
     bus = disk.bus
+    qemu_bus = _QEMU_BUS.get(bus)
     idx = disk_index(disk.dst)
     busid = unitid = -1
     addr = disk.address
-    if idx < 0 and bus not in ("virtio",):
-        raise disk.error(f"unsupported disk type '{disk.dst}'")
+    if idx < 0:
+        raise b.refuse(f"unsupported disk type '{disk.dst}'", disk)
     if bus in ("scsi", "ide", "fdc"):
         if not isinstance(addr, DriveAddress):
-            raise disk.error(f"unexpected address type for {bus} disk")
+            raise b.refuse(f"unexpected address type for {bus} disk", disk)
         if bus == "scsi":
             if addr.bus != 0:
-                raise disk.error("SCSI controller only supports 1 bus")
+                raise b.refuse("SCSI controller only supports 1 bus", disk)
             busid, unitid = addr.controller, addr.unit
         elif bus == "ide":
             if addr.controller != 0:
-                raise disk.error("only 1 ide controller is supported")
+                raise b.refuse(f"Only 1 {qemu_bus} controller is supported", disk)
             busid, unitid = addr.bus, addr.unit
         else:
             if addr.controller != 0:
-                raise disk.error("only 1 fdc controller is supported")
+                raise b.refuse(f"Only 1 {qemu_bus} controller is supported", disk)
             if addr.bus != 0:
-                raise disk.error("only 1 fdc bus is supported")
+                raise b.refuse(f"Only 1 {qemu_bus} bus is supported", disk)
             unitid = addr.unit
     elif bus == "virtio":
-        idx = -1
-    elif bus not in ("xen", "usb"):
-        raise b.refuse(f"disk bus '{bus}' is not supported by QEMU", disk)
+        idx = -1  # each virtio disk is a PCI device of its own
     parts: list[str] = []
     if disk.src:
-        f = _fat_file(disk) if disk.type == "dir" else disk.src
-        parts.append(f"file={opt(f, 'disk source')},")
-    parts.append("if=none" if with_device else f"if={_QEMU_BUS[bus]}")
+        parts.append(f"file={_source(b, disk)},")
+    parts.append("if=none" if with_device else f"if={c_str(qemu_bus)}")
     if disk.device == "cdrom":
         parts.append(",media=cdrom")
     if with_device:
@@ -93,19 +103,16 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
             parts.append(f",unit={unitid}")
     if bootable and disk.device == "disk":
         parts.append(",boot=on")
-    if disk.readonly and b.device:
+    if disk.readonly and with_device:
         parts.append(",readonly=on")
     if disk.driver_type and disk.type != "dir" and b.has("drive-format"):
         parts.append(f",format={opt(disk.driver_type, 'disk format')}")
     if disk.serial and b.has("drive-serial"):
-        parts.append(f",serial={opt(disk.serial, 'disk serial')}")
+        if not _SERIAL_CHARS.fullmatch(disk.serial):
+            raise b.refuse(f"driver serial '{disk.serial}' contains unsafe characters", disk)
+        parts.append(f",serial={disk.serial}")
     if disk.cache:
-        if b.has("drive-cache-v2"):
-            parts.append(f",cache={disk.cache}")
-        elif disk.shareable and not disk.readonly:
-            parts.append(",cache=off")
-        else:
-            parts.append(f",cache={_CACHE_V1[disk.cache]}")
+        parts.append(f",cache={disk.cache if b.has('drive-cache-v2') else _CACHE_V1[disk.cache]}")
     elif disk.shareable and not disk.readonly:
         parts.append(",cache=off")
     if b.has("monitor-json") and disk.error_policy:
@@ -131,11 +138,10 @@ def drive_device_spec(b: Build, disk: Disk) -> str:
 
 
 def add_disks(b: Build) -> None:
-    dom = b.dom
-    disks = dom.devices.disks
+    disks = b.dom.devices.disks
     for d in disks:
         if d.driver_name is not None and d.driver_name != "qemu":
-            raise d.error(f"unsupported driver name '{d.driver_name}' for disk '{d.src}'")
+            raise b.refuse(f"unsupported driver name '{d.driver_name}' for disk '{c_str(d.src)}'", d)
     if b.has("drive"):
         _add_drives(b, disks)
     else:
@@ -146,17 +152,17 @@ def _add_drives(b: Build, disks: list[Disk]) -> None:
     boot = {"cdrom": False, "floppy": False, "disk": False}
     if b.has("drive-boot"):
         for dev in b.dom.os.boot_devs:
-            key = {"cdrom": "cdrom", "fd": "floppy", "hd": "disk"}.get(dev)
-            if key:
-                boot[key] = True
+            if dev in _BOOT_DEVICE:
+                boot[_BOOT_DEVICE[dev]] = True
     for d in disks:
         if d.bus == "usb" and not b.device:
             _usb_disk(b, d)
             continue
-        _refuse_unexpressible(b, d, legacy=False)
         bootable = boot[d.device]
         boot[d.device] = False
+        # floppies and Xen paravirtual disks cannot use -device (nor need a PCI slot)
         with_device = b.device and d.bus != "xen"
+        _dropped(b, d, legacy=False)
         b.arg("-drive", drive_spec(b, d, bootable, with_device))
         if with_device:
             if d.bus == "fdc":
@@ -168,12 +174,13 @@ def _add_drives(b: Build, disks: list[Disk]) -> None:
 
 def _usb_disk(b: Build, d: Disk) -> None:
     if d.device != "disk":
-        raise d.error(f"unsupported usb disk type for '{d.src}'")
-    _refuse_unexpressible(b, d, legacy=True)
-    b.arg("-usbdevice", f"disk:{opt(d.src or '', 'disk source')}")
+        raise b.refuse(f"unsupported usb disk type for '{c_str(d.src)}'", d)
+    _dropped(b, d, legacy=True)
+    b.arg("-usbdevice", f"disk:{opt(c_str(d.src), 'disk source')}")
 
 
 def _add_legacy(b: Build, disks: list[Disk]) -> None:
+    """-hdX / -fdX / -cdrom FILE: QEMU before -drive."""
     for d in disks:
         if d.bus == "usb":
             _usb_disk(b, d)
@@ -182,29 +189,36 @@ def _add_legacy(b: Build, disks: list[Disk]) -> None:
             if not d.src:
                 continue  # an empty CD-ROM is QEMU's default
             flag = "-cdrom"
-        elif d.dst in ("hda", "hdb", "hdc", "hdd", "fda", "fdb"):
-            if d.device == "cdrom":
-                raise b.refuse(f"CD-ROM '{d.dst}' other than hdc needs the drive capability", d)
+        elif d.dst.startswith(("hd", "fd")):
             flag = f"-{d.dst}"
         else:
-            raise d.error(f"unsupported disk type '{d.dst}'")
-        if not d.src:
-            raise b.refuse(f"disk '{d.dst}' has no source; empty media need the drive capability", d)
-        _refuse_unexpressible(b, d, legacy=True)
-        f = _fat_file(d) if d.type == "dir" else d.src
-        b.arg(flag, opt(f, "disk source"))
+            raise b.refuse(f"unsupported disk type '{d.dst}'", d)
+        if d.type == "dir":
+            f = _source(b, d)
+        else:
+            f = opt(c_str(d.src), "disk source")
+        _dropped(b, d, legacy=True)
+        b.arg(flag, f)
 
 
 # --------------------------------------------------------------------------- aliases, PCI
 
 def disk_alias(disk: Any, i: int, flags: frozenset[str]) -> str | None:
-    """qemuAssignDeviceDiskAlias: with -drive, BUSC-B-U from the drive address, else BUS-diskN."""
+    """qemuAssignDeviceDiskAlias. With -device: BUSC-B-U from a drive address, else
+    BUS-diskN. With -drive alone, QEMU's own drive names (qemuAssignDeviceDiskAliasFixed):
+    never printed, but a bus QEMU names no drive on is refused there."""
     if "drive" not in flags:
         return None
     addr = disk.address
-    if isinstance(addr, DriveAddress):
-        return f"{disk.bus}{addr.controller}-{addr.bus}-{addr.unit}"
-    return f"{disk.bus}-disk{disk_index(disk.dst)}"
+    if "device" in flags:
+        if isinstance(addr, DriveAddress):
+            return f"{disk.bus}{addr.controller}-{addr.bus}-{addr.unit}"
+        return f"{disk.bus}-disk{disk_index(disk.dst)}"
+    if disk_index(disk.dst) < 0:
+        raise disk.error(f"cannot convert disk '{disk.dst}' to bus/device index", Refused)
+    if disk.bus not in ("ide", "scsi", "fdc", "virtio", "xen"):
+        raise disk.error(f"Unsupported disk name mapping for bus '{disk.bus}'", Refused)
+    return None
 
 
 # --------------------------------------------------------------------------- argv2xml: -drive

@@ -42,6 +42,9 @@ class Family:
     devices: Callable[[Any], Sequence[Any]] = none_of
     #: with -device: does the i-th device take a PCI slot of its own (qemuAssignDevicePCISlots)?
     pci: Callable[[Any, int], bool] | None = None
+    #: the devices this family names in the error when one has another address type
+    #: than 'pci' (None: such a device just takes no slot)
+    pci_address_only: str | None = None
     #: the alias of the i-th device for these flags (qemuAssignDeviceAliases); None: no alias
     alias: Callable[[Any, int, frozenset[str]], str | None] | None = None
     #: options read back by argv2xml

@@ -19,9 +19,9 @@ def add_hostdevs(b: Build) -> None:
         src = h.source
         if h.type == "usb":
             a = src.address
-            if a is None:
-                raise b.refuse("USB host devices given by vendor/product need a host lookup of "
-                               "bus/device, which a command line cannot express", h)
+            if a is None or not (a.bus or a.device):
+                raise b.refuse("USB host device is missing bus/device information (libvirtd looks "
+                               "a vendor/product device up on the host at start-up)", h)
             if b.device:
                 b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={b.alias(h)}")
             else:
@@ -120,6 +120,7 @@ FAMILY = Family(
     name="hostdev",
     devices=lambda devs: devs.hostdevs,
     pci=lambda h, i: h.type == "pci",
+    pci_address_only="PCI host devices",
     alias=_alias,
     # -usbdevice values no other family claims are host devices (or an error naming the syntax)
     options={"-usbdevice": Option(_usbdevice_opt), "-pcidevice": Option(_pcidevice_opt)},

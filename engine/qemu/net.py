@@ -11,7 +11,7 @@ from .address import address_opt
 from .argvstate import ArgvState, take
 from .argvvalues import ArgError, c_int, check, device_keywords, no_more, parse_keywords, pci_address
 from .context import Build
-from .escape import opt
+from .escape import c_str, opt
 from .family import Family, Option
 
 
@@ -36,8 +36,11 @@ def nic_device_spec(b: Build, net: Interface, vlan: int) -> str:
     return s
 
 
+_SOCKET_KEY = {"client": "connect", "server": "listen", "mcast": "mcast"}
+
+
 def host_spec(b: Build, net: Interface, sep: str, vlan: int, tapfd: str | None) -> str:
-    """qemuBuildHostNetStr: the backend ('tap,..', 'user', 'socket,..')."""
+    """qemuBuildHostNetStr: the backend ('tap,..', 'socket,..', 'user')."""
     t = net.type
     parts: list[str] = []
     if t in ("network", "bridge", "direct"):
@@ -51,12 +54,13 @@ def host_spec(b: Build, net: Interface, sep: str, vlan: int, tapfd: str | None) 
         if net.script:
             parts.append(f"{sep}script={opt(net.script, 'script path')}")
             sep = ","
-    elif t in ("client", "server", "mcast"):
-        key = {"client": "connect", "server": "listen", "mcast": "mcast"}[t]
-        addr = net.source.address or ""
-        parts = ["socket", f"{sep}{key}={opt(addr, 'socket address')}:{net.source.port}"]
+    elif t in _SOCKET_KEY:
+        src = net.source
+        addr = opt(c_str(src.address if src else None), "socket address")
+        port = src.port if src is not None and src.port is not None else 0
+        parts = ["socket", f"{sep}{_SOCKET_KEY[t]}={addr}:{port}"]
         sep = ","
-    else:
+    else:  # user, and anything else (an 'internal' NIC) falls back to user-mode networking
         parts = ["user"]
     if vlan >= 0:
         parts.append(f"{sep}vlan={vlan}")
@@ -76,7 +80,8 @@ def add_nets(b: Build) -> None:
     netdev = b.has("netdev") and b.device
     for i, net in enumerate(nets):
         if net.type == "internal":
-            raise b.refuse("interface type 'internal' is not supported by QEMU", net)
+            b.warn("interface type 'internal' has no QEMU backend: libvirt 0.8.3 builds a "
+                   "user-mode NIC in its place", net)
         vlan = -1 if netdev else i
         tapfd = None
         if net.type in ("network", "bridge", "direct"):
@@ -298,6 +303,7 @@ FAMILY = Family(
     name="net",
     devices=lambda devs: devs.interfaces,
     pci=lambda n, i: True,
+    pci_address_only="Network interfaces",
     alias=_net_alias,
     options={"-net": Option(_net_opt), "-netdev": Option(_netdev_opt)},
     claims_device=lambda driver, keys: "vlan" in keys or "netdev" in keys,

@@ -36,7 +36,8 @@ from .family import DeviceHandler, Family, Handler, Option
 #: without devices.
 FAMILIES: tuple[Family, ...] = (
     disk.FAMILY, net.FAMILY, sound.FAMILY, hostdev.FAMILY, video.FAMILY, controller.FAMILY,
-    input.FAMILY, chardev.SERIAL, chardev.PARALLEL, chardev.CHANNEL, watchdog.FAMILY, balloon.FAMILY,
+    input.FAMILY, chardev.SERIAL, chardev.PARALLEL, chardev.CHANNEL, filesystem.FAMILY, watchdog.FAMILY,
+    balloon.FAMILY,
     graphics.FAMILY, clock.FAMILY, machine.FAMILY,
 )
 

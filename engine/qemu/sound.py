@@ -25,7 +25,23 @@ def add_sounds(b: Build) -> None:
             else:
                 b.arg("-device", f"{_SOUND_DEVICE.get(s.model, s.model)},id={b.alias(s)}" + address_opt(b, s))
     else:
-        b.arg("-soundhw", ",".join(s.model for s in sounds))
+        b.arg("-soundhw", soundhw_list([s.model for s in sounds]))
+
+
+def soundhw_list(models: list[str]) -> str:
+    """The -soundhw value as libvirt 0.8.3 joins it: strncat into a 100-byte budget that
+    it counts down, so a long list is cut short (and may end in a comma)."""
+    out = ""
+    size = 100
+    for i, model in enumerate(models):
+        if size <= 0:
+            break
+        out += model[:size]
+        size -= len(model)
+        if i < len(models) - 1:
+            out += "," if size != 0 else ""  # strncat(",", size): a size_t, so only 0 stops it
+            size -= 1
+    return out
 
 
 def _soundhw_opt(st: ArgvState, opt: str, val: str) -> None:

@@ -19,21 +19,20 @@ def add_video(b: Build) -> None:
         if not b.device and b.has("vga"):
             b.arg("-vga", "none")
         return
-    if len(videos) > 1:
-        raise b.refuse("only one video card is currently supported", videos[1])
     model = videos[0].model.type
     if b.has("vga"):
-        if model == "xen":
-            return  # -vga has no effect on the Xen PV framebuffer
-        if model not in _QEMU_VGA:
-            raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
-        b.arg("-vga", _QEMU_VGA[model])
+        if model != "xen":  # -vga has no effect on the Xen PV framebuffer
+            if model not in _QEMU_VGA:
+                raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
+            b.arg("-vga", _QEMU_VGA[model])
     elif model == "vga":
         b.arg("-std-vga")
     elif model == "vmvga":
         b.arg("-vmwarevga")
     elif model not in ("xen", "cirrus"):
-        raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
+        raise b.refuse(f"video type {model} is not supported with this QEMU", videos[0])
+    if len(videos) > 1:
+        raise b.refuse("only one video card is currently supported", videos[1])
 
 
 def _vga_opt(st: ArgvState, opt: str, val: str) -> None:
@@ -58,7 +57,7 @@ FAMILY = Family(
     name="video",
     devices=lambda devs: devs.videos,
     # the primary card has the fixed slot 2 (see pci.py); further cards take one each
-    pci=lambda v, i: i > 0,
+    pci=lambda v, i: True,
     alias=_alias,
     options={"-vga": Option(_vga_opt), "-std-vga": Option(_set_video("vga"), takes_value=False),
              "-vmwarevga": Option(_set_video("vmvga"), takes_value=False)},
