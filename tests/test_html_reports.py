@@ -88,7 +88,7 @@ def _write(monkeypatch: pytest.MonkeyPatch, base: Path) -> dict[str, Path]:
     config = ["check", "--config", str(repo / "virtconform.toml"), "--jobs", "1", "--no-cache"]
     assert main([*config, "--update"]) == 0
     drift = repo / "domains" / "chardevs.xml"
-    drift.write_text(drift.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    drift.write_text(drift.read_text().replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>"))  # -smp 2
     (repo / "domains" / "broken.xml").write_text("<domain type='kvm'><name>x &amp; y</name></domain>\n")
     shutil.copy(ROOT / "corpus" / "domains" / "fat-dirs.xml", repo / "domains" / "new-one.xml")
     out = base / "check"
@@ -358,3 +358,8 @@ def test_fuzz_page(browser: Browser, pages: dict[str, Path], shots: Path) -> Non
         for col in ("examples", "skipped", "failures", "replayed"):
             assert per[(name, col)] == p[col], (name, col)
     assert len(q(browser, v, "article[data-property]")) == len(d["failed"])
+
+
+def test_html_is_for_property_campaigns(tmp_path: Path, capsys) -> None:
+    assert main(["fuzz", "--replay", str(tmp_path), "--html", str(tmp_path / "h")]) == 2
+    assert "--html" in capsys.readouterr().err and not (tmp_path / "h").exists()

@@ -187,10 +187,10 @@ class Worker:
             for _ in range(BATCH):
                 for group, hostile, props in groups:
                     self.check(generate_domain_text(self.rng.getrandbits(64), hostile=hostile), props, group)
+                    if (now := time.monotonic()) >= next_sample:
+                        self.sample(now - start)
+                        next_sample = now + every
             now = time.monotonic()
-            if now >= next_sample:
-                self.sample(now - start)
-                next_sample = now + every
             if now - last_poll >= POLL_SECONDS:
                 last_poll = now
                 self.replay()

@@ -29,6 +29,8 @@ MIN_FOR_SKIP_BOUND = 50
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.errors import UsageError
 
+    if getattr(args, "html", None) and (getattr(args, "replay", None) or getattr(args, "bytes", None)):
+        raise UsageError("--html draws a campaign of the properties over time; not --replay or --bytes")
     if getattr(args, "replay", None):
         return _replay(args)
     if args.seconds <= 0:

@@ -177,6 +177,7 @@ table { border-collapse: collapse; margin: .4rem 0 1rem; font-variant-numeric: t
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 0 0 .35rem; }
 th, td { border: 1px solid var(--line); padding: .22rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: var(--bg-soft); }
+tbody th.mono { font-weight: 500; }
 tfoot th, tfoot td { background: var(--bg-soft); font-weight: 600; }
 .num { text-align: right; white-space: nowrap; }
 .wide { width: 100%; }
