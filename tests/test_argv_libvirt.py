@@ -127,6 +127,7 @@ PROBES: dict[str, str] = {
     "vnc-port-listen-keymap": probe("<graphics type='vnc' port='5903' autoport='no' listen='1.2.3.4' "
                                     "keymap='de'/>"),
     "vnc-port-below-5900": probe("<graphics type='vnc' port='5' autoport='no'/>"),
+    "vnc-password": probe("<graphics type='vnc' port='5901' autoport='no' passwd='secret'/>"),
     "sdl": probe("<graphics type='sdl' display=':0.1' xauth='/x' fullscreen='yes'/>"),
     "graphics-rdp": probe("<graphics type='rdp'/>"),
     "graphics-desktop": probe("<graphics type='desktop'/>"),
@@ -233,3 +234,30 @@ def test_the_probes_reach_both_outcomes(probes: dict[str, Path]) -> None:
     built = [n for n, p in probes.items() if theirs[str(p)][0] == "OK"]
     assert len(built) >= len(probes) - 6
     assert {"pci-exhausted", "disk-unsafe-serial", "cpu-model"} <= set(probes) - set(built)
+
+
+MIGRATION_SOURCES = ("tcp:0.0.0.0:4444", "stdio", "exec:cat", "unix:/tmp/migrate.sock")
+MIGRATION_FLAGS = ("none", "migrate-qemu-tcp", "migrate-kvm-stdio", "migrate-qemu-exec", "migrate-qemu-unix",
+                   "migrate-kvm-stdio,migrate-qemu-exec")
+
+
+@pytest.mark.parametrize("source", MIGRATION_SOURCES)
+def test_incoming_migration_as_libvirt(probes: dict[str, Path], source: str) -> None:
+    """-incoming for each kind of source and QEMU: the same line, or both refuse."""
+    oracle = oracle_command()
+    if oracle is None:
+        pytest.skip("../shared/oracle is not present")
+    path = probes["memory-is-the-maximum"]
+    env = dict(os.environ, LIBVIRT083_ORACLE_EMULATOR_REQUIRED="1")
+    for spec in MIGRATION_FLAGS:
+        flags = resolve(spec)
+        p = subprocess.run([str(oracle), "xml2argv", "--exact-flags", ",".join(sorted(flags)) or "none",
+                            "--migrate-from", source, str(path)], capture_output=True, text=True, env=env)
+        dom = load_domain(str(path), PROFILE.capabilities)
+        try:
+            ours = build_command_line(dom, flags, profile=PROFILE, migrate_from=source).render()
+        except VirtconformError:
+            ours = None
+        assert (p.returncode == 0) == (ours is not None), f"{source} with {spec}: {p.stderr or ours}"
+        if ours is not None:
+            assert ours == p.stdout, f"{source} with {spec}"

@@ -31,6 +31,15 @@ def _path(dev: CharDev) -> str:
     return opt(c_str(dev.path), "character device path")
 
 
+def _socket(dev: CharDev) -> tuple[str, str, str, str]:
+    """(host, service, path, listen suffix) of a tcp/unix device, escaped; both syntaxes
+    end a listening socket in ',server,nowait'."""
+    s = dev.source()
+    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
+    return (opt(c_str(s.host if s else None), "tcp host"), opt(c_str(s.service if s else None), "tcp service"),
+            opt(c_str(s.path if s else None), "unix socket path"), listen)
+
+
 def legacy_spec(dev: CharDev) -> str:
     """qemuBuildChrArgStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
     t = dev.type
@@ -43,14 +52,11 @@ def legacy_spec(dev: CharDev) -> str:
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp:{chost}:{csvc}@{bhost}:{bsvc}"
-    s = dev.source()
-    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
+    host, service, path, listen = _socket(dev)
     if t == "tcp":
-        proto = "telnet" if dev.protocol == "telnet" else "tcp"
-        return (f"{proto}:{opt(c_str(s.host if s else None), 'tcp host')}:"
-                f"{opt(c_str(s.service if s else None), 'tcp service')}{listen}")
+        return f"{'telnet' if dev.protocol == 'telnet' else 'tcp'}:{host}:{service}{listen}"
     if t == "unix":
-        return f"unix:{opt(c_str(s.path if s else None), 'unix socket path')}{listen}"
+        return f"unix:{path}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
@@ -60,21 +66,16 @@ def chardev_spec(dev: CharDev, ident: str) -> str:
     ident = opt(ident, "device alias")
     if t in ("null", "vc", "pty", "stdio"):
         return f"{t},id={ident}"
-    if t == "dev":
-        return f"tty,id={ident},path={_path(dev)}"
-    if t in ("file", "pipe"):
-        return f"{t},id={ident},path={_path(dev)}"
+    if t in ("dev", "file", "pipe"):
+        return f"{'tty' if t == 'dev' else t},id={ident},path={_path(dev)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp,id={ident},host={chost},port={csvc},localaddr={bhost},localport={bsvc}"
-    s = dev.source()
-    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
+    host, service, path, listen = _socket(dev)
     if t == "tcp":
-        return (f"socket,id={ident},host={opt(c_str(s.host if s else None), 'tcp host')},"
-                f"port={opt(c_str(s.service if s else None), 'tcp service')}"
-                f"{',telnet' if dev.protocol == 'telnet' else ''}{listen}")
+        return f"socket,id={ident},host={host},port={service}{',telnet' if dev.protocol == 'telnet' else ''}{listen}"
     if t == "unix":
-        return f"socket,id={ident},path={opt(c_str(s.path if s else None), 'unix socket path')}{listen}"
+        return f"socket,id={ident},path={path}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
