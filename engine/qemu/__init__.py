@@ -16,7 +16,9 @@ Each family's QEMU side is one module, holding both directions:
                      -name, -uuid, Xen domid, -nodefaults, lifecycle, boot/kernel, -usb, -incoming
 
 A family module has build functions (``add_*(b: Build)``, reading ``b.dom``, ``b.flags``,
-``b.profile``, ``b.conf`` and appending to the command line), parse handlers
+``b.profile``, ``b.conf`` and appending to the command line; ``b.refuse(...)`` where libvirt
+refuses, ``b.warn(...)`` where libvirt builds but silently drops part of the document --
+a located warning, a refusal with ``strict``), parse handlers
 (``(st: ArgvState, option, value)`` for options, ``(st, driver, keys, value)`` for
 ``-device`` drivers) and a ``FAMILY = Family(...)`` declaration (family.py): its devices in
 a domain, its PCI predicate, its alias rule, the options and ``-device`` drivers it reads.
