@@ -240,7 +240,7 @@ def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
     f = root / "domains" / "fat-dirs.xml"
-    f.write_text(f.read_text().replace("<memory>262144<", "<memory>131072<"))
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
     check(root, "--update", capsys=capsys)
     diff = subprocess.run(["git", "diff", "-U1", "--", "virtconform.lock"], cwd=root, env=env,
                           capture_output=True, text=True).stdout
@@ -267,7 +267,7 @@ def test_pytest_plugin_under_xdist(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path, copies=2)
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "fat-dirs-1.xml"
-    f.write_text(f.read_text().replace("<memory>262144<", "<memory>131072<"))
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", "domains",
                         "-n", "2", "-q", "-rf", "-p", "no:cacheprovider"], cwd=root,
                        capture_output=True, text=True)

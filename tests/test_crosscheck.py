@@ -146,7 +146,10 @@ def test_xml_kinds_are_element_and_attribute_paths() -> None:
     assert judge("xml2xml", Answer(OK, "<a x='1' y='2'/>"), Answer(OK, '<a y="2" x="1"/>')).kinds == \
         ("xml2xml: formatting differs",)
     assert judge("xml2xml", Answer(OK, "<a/>"), Answer(OK, "<a>&</a>")).kinds == \
-        ("xml2xml: output is not XML: libvirt's",)
+        ("xml2xml: output is not XML: libvirt's", "xml2xml: line: /a text differs")
+    # where an unescaped value broke libvirt's XML, the kind names the attribute
+    assert judge("argv2xml", Answer(OK, "<t m='a&apos;b'/>"), Answer(OK, "<t m='a'b'/>")).kinds == \
+        ("argv2xml: output is not XML: libvirt's", "argv2xml: line: /@m differs")
 
 
 def test_argv2xml_compares_as_libvirts_test_does() -> None:

@@ -49,6 +49,12 @@ def _inputs(p: argparse.ArgumentParser, what: str) -> None:
                    help=f"{what} files, directories (searched recursively) or - for standard input")
 
 
+def _html(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--html", metavar="DIR",
+                   help=f"also write the report as a static page DIR/index.html ({what}), "
+                        "with DIR/report.json beside it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="virtconform", formatter_class=_Formatter,
                                  description="Validate libvirt domain XML and convert it to and from QEMU command lines.")
@@ -94,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("argv2xml", help="the domain XML that a QEMU command line describes")
     _profile(p)
     _inputs(p, "command-line (.args)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse what libvirt 0.8.3 dropped with a warning (e.g. an unknown QEMU argument)")
+    p.add_argument("--validate", action="store_true",
+                   help="refuse a result the domain schema rejects (libvirt printed it anyway)")
     p.set_defaults(module="argv2xml")
 
     p = sub.add_parser("caps", help="capabilities of a QEMU binary from its -help output")
@@ -132,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
                    help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
     p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
+    _html(p, "the campaign: throughput and coverage over time, failures, per-property counts")
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
@@ -154,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("corpus", nargs="*", metavar="CORPUS", help="documents or directories (default: corpus/)")
     a.add_argument("--schema", metavar="FILE.rng", help="the grammar (default: the shipped domain schema)")
     a.add_argument("--json", action="store_true", help="the report as JSON")
+    _html(a, "the grammar as a tree coloured by coverage, every pattern never exercised")
     p.set_defaults(module="schema")
 
     p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
@@ -190,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="build every document again instead of reusing results for unchanged bytes "
                         "(kept in .virtconform_cache/)")
+    _html(p, "documents x targets, every finding with its diff")
     p.set_defaults(module="check")
 
     from . import crosscheck

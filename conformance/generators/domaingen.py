@@ -171,7 +171,7 @@ def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
 def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
     return DomainWalker(ch, weights=WEIGHTS, hooks=_hooks(hostile),
                         text_chars=_HOSTILE_TEXT if hostile else _SANE_TEXT,
-                        max_repeat=3, repeat_overrides={"devices": 6, "clock": 1},
+                        max_repeat=3, repeat_overrides={"devices": 8, "clock": 1},
                         p_element=_P_ELEMENT)
 
 
@@ -511,15 +511,21 @@ class Refiner:
                 ports[index] = ports.get(index, 0) + 1
                 addr.attrib.update(dict(type="virtio-serial", controller=index, bus="0", port=str(ports[index])))
 
+    def chr_path(self, default: str) -> str:
+        """A source path; hostile ones carry commas (the schema leaves them free text)."""
+        if self.hostile and self.ch.boolean(0.5):
+            return f"/tmp/{_from_regex(self.ch, '[a-z]{1,4}')},{_pick(self.ch, ['id=evil', 'server', 'x,,y'])}"
+        return default
+
     def chr_source(self, c: etree._Element) -> None:
         t = c.get("type")
         for old in c.findall("source") + c.findall("protocol"):
             c.remove(old)
         sources: list[dict[str, str]] = []
         if t in ("dev", "file", "pipe") or (t == "pty" and self.ch.boolean(0.3)):
-            sources.append({"path": self.path() if t != "dev" else "/dev/ttyS0"})
+            sources.append({"path": self.chr_path(self.path() if t != "dev" else "/dev/ttyS0")})
         elif t == "unix":
-            s = {"path": f"/tmp/{_from_regex(self.ch, '[a-z]{1,8}')}.sock"}
+            s = {"path": self.chr_path(f"/tmp/{_from_regex(self.ch, '[a-z]{1,8}')}.sock")}
             if self.ch.boolean(0.7):
                 s = {"mode": str(_pick(self.ch, ["bind", "connect"])), **s}
             sources.append(s)

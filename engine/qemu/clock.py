@@ -4,9 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from ..model.domain import Timer
 from .argvstate import ArgvState
-from .argvvalues import ArgError, parse_keywords
 from .context import Build
 from .family import Family, Option
 
@@ -106,38 +104,11 @@ def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
 
 # --------------------------------------------------------------------------- argv2xml
 
-def _rtc_opt(st: ArgvState, opt: str, val: str) -> None:
-    """qemuBuildClockArgStr read back: base=, then the rtc timer's clock= and driftfix=."""
-    keys = parse_keywords(val)
-    if not keys or keys[0][0] != "base":
-        raise ArgError(f"-rtc without base= first: '{val}'")
-    base = keys[0][1]
-    if base not in ("utc", "localtime"):
-        raise ArgError(f"-rtc base '{base}': a date depends on when the command line was built, "
-                       "so the clock offset cannot be read back")
-    st.clock = base
-    track = tick = None
-    for key, v in keys[1:]:
-        if key == "clock" and v in ("vm", "host") and track is None:
-            track = "guest" if v == "vm" else "wall"
-        elif key == "driftfix" and v == "slew" and tick is None:
-            tick = "catchup"
-        else:
-            raise ArgError(f"unsupported -rtc option '{key}={v}'")
-    if track or tick:
-        st.timers.append(Timer(name="rtc", track=track, tickpolicy=tick))
-
-
 def _localtime_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.clock = "localtime"
-
-
-def _no_hpet_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.timers.append(Timer(name="hpet", present=False))
+    st.dom.clock.offset = "localtime"
 
 
 FAMILY = Family(
     name="clock",
-    options={"-rtc": Option(_rtc_opt), "-localtime": Option(_localtime_opt, takes_value=False),
-             "-no-hpet": Option(_no_hpet_opt, takes_value=False)},
+    options={"-localtime": Option(_localtime_opt, takes_value=False)},
 )

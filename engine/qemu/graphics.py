@@ -7,7 +7,7 @@ from typing import Any
 from ..caps.profiles import SDL_ENV_COPY
 from ..model.devices_misc import Graphics
 from .argvstate import ArgvState
-from .argvvalues import ArgError, c_int, check
+from .argvvalues import ArgError, str_to_int, wrap_int
 from .context import Build
 from .escape import c_str, opt
 from .family import Family, Option
@@ -78,33 +78,19 @@ def add_graphics(b: Build) -> None:
 # --------------------------------------------------------------------------- argv2xml
 
 def _vnc_opt(st: ArgvState, opt: str, val: str) -> None:
-    host, sep, rest = val.partition(":")
-    if not sep:
-        g = Graphics(type="vnc", port=-1, autoport=True)
-    else:
-        disp, _, opts = rest.partition(",")
-        n = c_int(disp)
-        if n is None or n < 0 or n + 5900 > 65535:
-            raise ArgError(f"cannot parse VNC port '{rest}'")
-        if host:
-            check("IP address", host, "VNC listen address")
-        g = Graphics(type="vnc", port=5900 + n, autoport=False, listen=host or None)
-        for o in opts.split(",") if opts else []:
-            key = o.partition("=")[0]
-            if key not in ("tls", "x509", "x509verify", "sasl", "password"):
-                raise ArgError(f"unsupported VNC option '{o}'")
-            # TLS/SASL/password come from qemu.conf, not from the domain
-    st.graphics.append(g)
-
-
-def _keymap_opt(st: ArgvState, opt: str, val: str) -> None:
-    if not st.graphics or st.graphics[-1].keymap is not None:
-        raise ArgError("-k without a -vnc before it")
-    st.graphics[-1].keymap = check("name", val, "keymap")
-
-
-def _sdl_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.sdl = True
+    """-vnc [HOST]:DISPLAY[,opts]: port 5900+DISPLAY and the listen address as written
+    (empty when none); no ':' is an automatic port. Options after the display are
+    ignored (TLS/SASL/password come from qemu.conf)."""
+    host, colon, rest = val.partition(":")
+    if not colon:
+        st.dom.devices.graphics.append(Graphics(type="vnc", port=-1, autoport=True))
+        return
+    n, _ = str_to_int(rest, trailing=True)
+    if n is None:
+        raise ArgError(f"cannot parse VNC port '{rest}'")
+    port = wrap_int(n + 5900)
+    # libvirt writes no port at all for port 0 of a fixed-port display
+    st.dom.devices.graphics.append(Graphics(type="vnc", port=port or None, autoport=False, listen=host))
 
 
 def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
@@ -112,14 +98,13 @@ def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
 
 
 def _nographic_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.nographic = True
+    st.nographics = True
 
 
 FAMILY = Family(
     name="graphics",
     devices=lambda devs: devs.graphics,
-    options={"-vnc": Option(_vnc_opt), "-k": Option(_keymap_opt),
-             "-sdl": Option(_sdl_opt, takes_value=False),
+    options={"-vnc": Option(_vnc_opt),
              "-full-screen": Option(_full_screen_opt, takes_value=False),
              "-nographic": Option(_nographic_opt, takes_value=False)},
 )

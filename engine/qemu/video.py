@@ -9,7 +9,6 @@ from .context import Build
 from .family import Family, Option
 
 _QEMU_VGA = {"vga": "std", "cirrus": "cirrus", "vmvga": "vmware", "xen": "xenfb"}
-_VGA_MODEL = {v: k for k, v in _QEMU_VGA.items()}
 
 
 def add_video(b: Build) -> None:
@@ -35,12 +34,17 @@ def add_video(b: Build) -> None:
         raise b.refuse("only one video card is currently supported", videos[1])
 
 
+#: qemuVideo's names in virDomainVideoType order; xen and vbox take no -vga name
+_VGA_NAMES = (("std", "vga"), ("cirrus", "cirrus"), ("vmware", "vmvga"), ("", "xen"), ("", "vbox"))
+
+
 def _vga_opt(st: ArgvState, opt: str, val: str) -> None:
     if val == "none":
         return
-    if val not in _VGA_MODEL:
+    model = next((m for name, m in _VGA_NAMES if name == val), None)
+    if model is None:
         raise ArgError(f"unknown video adapter type '{val}'")
-    st.video = _VGA_MODEL[val]
+    st.video = model
 
 
 def _set_video(model: str) -> Any:
