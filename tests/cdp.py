@@ -28,7 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-         "--no-default-browser-check", "--remote-debugging-pipe"]
+         "--no-default-browser-check", "--disable-dev-shm-usage", "--remote-debugging-pipe"]
 
 
 def find_chromium() -> str | None:

@@ -129,7 +129,7 @@ def test_each_page_is_one_self_contained_file(pages: dict[str, Path], kind: str)
 def test_the_check_json_beside_the_page_is_the_commands_json(pages: dict[str, Path]) -> None:
     beside = report(pages, "check")
     printed = json.loads((pages["check"].parent / "check.json").read_text())
-    assert {k: v for k, v in beside.items() if k not in ("seconds", "locked_refusals")} == \
+    assert {k: v for k, v in beside.items() if k not in ("seconds", "locked_refusals", "root")} == \
         {k: v for k, v in printed.items() if k != "seconds"}
 
 
@@ -308,6 +308,8 @@ def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> No
                 expected[(r["document"], t)] = "refused" if lock[(r["document"], t)][0].startswith("refused: ") \
                     else "pass"
     assert cells == expected
+    linked = browser.evaluate(v, "[...document.querySelectorAll('table.matrix tbody th a')].map(a => a.textContent)")
+    assert sorted(linked) == sorted({doc for doc, _ in expected})  # each document links to its file
     assert {cells[("domains/broken.xml", t)] for t in d["targets"]} == {"invalid"}
     assert {cells[("domains/chardevs.xml", t)] for t in d["targets"]} == {"drift"}
     assert {cells[("domains/new-one.xml", t)] for t in d["targets"]} == {"unlocked"}

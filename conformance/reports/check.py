@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .html import Cell, Html, Page, figure, join, number, table, tag
+from .html import Cell, Html, Page, figure, file_href, join, number, table, tag
 from .svg import Segment, stacked_bars
 
 #: state -> (mark, words, css class, fill, failing)
@@ -30,8 +30,9 @@ TARGET = "target "
 ABI = "guest ABI"
 
 
-def data(outcome: Any, lockfile: Path | None) -> dict[str, Any]:
-    """The JSON report, and the refusals the lock file holds for the documents checked."""
+def data(outcome: Any, lockfile: Path | None, root: str | None = None) -> dict[str, Any]:
+    """The JSON report, the refusals the lock file holds for the documents checked, and the
+    directory the document names are relative to (``root``: the page links the documents)."""
     from virtconform.conformance.gatekeeping.reports import as_json
     out: dict[str, Any] = json.loads(as_json(outcome))
     refusals: dict[str, dict[str, str]] = {}
@@ -42,13 +43,19 @@ def data(outcome: Any, lockfile: Path | None) -> dict[str, Any]:
             if doc in docs and lines and lines[0].startswith(REFUSED):
                 refusals.setdefault(doc, {})[target] = lines[0][len(REFUSED):]
     out["locked_refusals"] = refusals
+    out["root"] = root
     return out
+
+
+def _root(config: Any) -> str | None:
+    root = getattr(config, "root", None)
+    return str(root) if root is not None else None
 
 
 def write(out_dir: str, outcome: Any, config: Any) -> Path:
     """``check --html DIR``: the page and report.json (called once by the command)."""
     from . import write_html
-    return write_html(out_dir, "check", data(outcome, getattr(config, "lockfile", None)))
+    return write_html(out_dir, "check", data(outcome, getattr(config, "lockfile", None), _root(config)))
 
 
 def cell_state(check: dict[str, Any] | None, valid: dict[str, Any] | None, refused: bool) -> str:
@@ -97,6 +104,12 @@ class _Renderer:
         self.findings = [(r["document"], c) for r in d["results"] for c in r["checks"] if c["status"] == "failed"]
         self.finding_id = {(doc, c["name"]): f"f-{n}" for n, (doc, c) in enumerate(self.findings, 1)}
 
+    def doc_link(self, doc: str) -> object:
+        root = self.d.get("root")
+        if not root or not (Path(root) / doc).is_file():
+            return doc
+        return tag("a", doc, href=file_href(str(Path(root) / doc), self.out_dir))
+
     def counts(self) -> dict[str, Counter[str]]:
         out: dict[str, Counter[str]] = {c: Counter() for c in self.columns}
         for _, states in self.rows:
@@ -123,7 +136,7 @@ class _Renderer:
         refusals = self.d.get("locked_refusals", {})
 
         def row(doc: str, states: dict[str, str]) -> list[object]:
-            cells: list[object] = [Cell(doc, header=True, cls="mono")]
+            cells: list[object] = [Cell(self.doc_link(doc), header=True, cls="mono")]
             for col in self.columns:
                 st = states.get(col, "skipped")
                 name = "valid" if st in ("invalid", "error") else (ABI if col == ABI else TARGET + col)
