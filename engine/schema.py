@@ -171,7 +171,6 @@ def validate(doc: Document, schema_path: str | Path | None = None) -> list[Probl
     cs = load_schema(schema_path)
     if cs.full.validate(doc.root.getroottree()):
         return []
-    log = cs.full.error_log
     problems: list[Problem] = []
     alg = cs.algebra
     if alg is not None:
@@ -183,8 +182,8 @@ def validate(doc: Document, schema_path: str | Path | None = None) -> list[Probl
                 seen.add(p)
                 problems.append(p)
         problems.sort(key=lambda p: (p.line, p.column))
-    if not problems:
-        problems = _libxml2_problems(doc, log)
+    if not problems:  # libxml2's log is still this document's: nothing validated since
+        problems = _libxml2_problems(doc, cs.full.error_log)
     return problems or [Problem(1, 1, "document does not match the schema")]
 
 
