@@ -42,7 +42,8 @@ def test_structure(caps: Capabilities) -> None:
 
 
 def test_default_arch(caps: Capabilities) -> None:
-    assert caps.default_arch("hvm", "qemu") == "i686"
+    # the first guest of the os type and virt type, unless one runs on the host's arch
+    assert caps.default_arch("hvm", "qemu") == "x86_64"
     assert caps.default_arch("hvm", "kvm") == "x86_64"
     assert caps.default_arch("xen", "kvm") == "x86_64"
     assert caps.default_arch("xen", "qemu") is None

@@ -71,6 +71,12 @@ def _inputs(p: argparse.ArgumentParser, what: str) -> None:
                    help=f"{what} files, directories (searched recursively) or - for standard input")
 
 
+def _html(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--html", metavar="DIR",
+                   help=f"also write the report as a static page DIR/index.html ({what}), "
+                        "with DIR/report.json beside it")
+
+
 class _Unused:
     """Stands in for the parser of a command that is not run: every call is accepted and
     ignored (declaring all commands' options costs more start-up than validating a file)."""
@@ -118,7 +124,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
     _profile(p)
     _inputs(p, "domain XML")
-    p.add_argument("--no-validate", action="store_true", help="skip schema validation")
+    p.add_argument("--validate", action="store_true",
+                   help="also validate against the schema first (libvirt's parser does not)")
+    p.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(module="xml2xml")
 
     p = sub.add_parser("argv", help="the QEMU command line for a domain")
@@ -129,7 +137,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--qemu-conf", metavar="FILE", help="libvirt qemu.conf settings")
     p.add_argument("--domid", type=int, default=None, help="domain id (default: none)")
     p.add_argument("--migrate-from", metavar="URI", help="incoming migration source")
-    p.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form.add_argument("--shell", action="store_true",
+                      help="quote words a shell would split (default: libvirt's form, single spaces)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse (exit 1) where libvirt would silently drop part of the document")
     p.add_argument("--clock-epoch", type=int, metavar="SECONDS",
                    help="the time an offset='variable' clock is relative to (default: now)")
     _inputs(p, "domain XML")
@@ -138,6 +151,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("argv2xml", help="the domain XML that a QEMU command line describes")
     _profile(p)
     _inputs(p, "command-line (.args)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse what libvirt 0.8.3 dropped with a warning (e.g. an unknown QEMU argument)")
+    p.add_argument("--validate", action="store_true",
+                   help="refuse a result the domain schema rejects (libvirt printed it anyway)")
     p.set_defaults(module="argv2xml")
 
     p = sub.add_parser("caps", help="capabilities of a QEMU binary from its -help output")
@@ -176,6 +193,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
                    help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
     p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
+    _html(p, "the campaign: throughput and coverage over time, failures, per-property counts")
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
@@ -198,6 +216,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     a.add_argument("corpus", nargs="*", metavar="CORPUS", help="documents or directories (default: corpus/)")
     a.add_argument("--schema", metavar="FILE.rng", help="the grammar (default: the shipped domain schema)")
     a.add_argument("--json", action="store_true", help="the report as JSON")
+    _html(a, "the grammar as a tree coloured by coverage, every pattern never exercised")
     p.set_defaults(module="schema")
 
     p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
@@ -234,6 +253,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="build every document again instead of reusing results for unchanged bytes "
                         "(kept in .virtconform_cache/)")
+    _html(p, "documents x targets, every finding with its diff")
     p.set_defaults(module="check")
 
     if only in (None, "crosscheck"):

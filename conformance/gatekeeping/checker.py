@@ -168,7 +168,7 @@ def check_document(rel: str, data: bytes, old: bytes | None | bool) -> DocResult
     profile, conf = _STATE["profile"], _STATE["conf"]
     try:
         try:
-            dom = parse_domain(parse_bytes(data, rel), profile.capabilities)
+            dom = parse_domain(parse_bytes(data, rel), profile.capabilities, validate=True)
         except VirtconformError as e:
             res.invalid = (e.line or 0, e.column or 0, e.message)
             return res
@@ -233,15 +233,19 @@ def run_documents(items: list[Work], jobs: int,
             if progress and len(results) % 8 == 0:
                 progress(len(results), total)
         return results
+    import gc
     import multiprocessing
-
+    gc.freeze()  # what the parent built stays shared: the workers' collector never touches it
     size = max(4, min(64, total // (jobs * 6) or 1))
     chunks = [items[i:i + size] for i in range(0, total, size)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap_unordered(_work_chunk, chunks):
-            results += part
-            if progress:
-                progress(len(results), total)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap_unordered(_work_chunk, chunks):
+                results += part
+                if progress:
+                    progress(len(results), total)
+    finally:
+        gc.unfreeze()
     return results
 
 
