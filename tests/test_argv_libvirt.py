@@ -261,3 +261,34 @@ def test_incoming_migration_as_libvirt(probes: dict[str, Path], source: str) -> 
         assert (p.returncode == 0) == (ours is not None), f"{source} with {spec}: {p.stderr or ours}"
         if ours is not None:
             assert ours == p.stdout, f"{source} with {spec}"
+
+
+#: probe -> (capability set, words of the warning): libvirt builds these (the test above
+#: holds the line to libvirt's) without a part of the document, which we say
+DROPPED = {
+    "cpu-topology": ("qemu-0.9.1", "topology"),
+    "disk-format-serial-policy": ("qemu-0.10.5", "error_policy"),
+    "disk-read-only": ("qemu-0.10.5", "read-only"),
+    "graphics-rdp": ("qemu-0.12.1", "rdp"),
+    "graphics-two": ("qemu-0.12.1", "one display"),
+    "filesystem": ("qemu-0.12.1", "filesystem"),
+    "nic-internal": ("qemu-0.12.1", "internal"),
+    "timer-hpet-present": ("qemu-0.9.1", "HPET"),
+    "on-reboot-destroy": ("drive", "on_reboot"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPPED))
+def test_what_libvirt_drops_is_a_located_warning(probes: dict[str, Path], name: str) -> None:
+    spec, words = DROPPED[name]
+    dom = load_domain(str(probes[name]), PROFILE.capabilities)
+    cmd = build_command_line(dom, resolve(spec), profile=PROFILE)
+    assert any(words in w.message and w.line for w in cmd.warnings), [w.message for w in cmd.warnings]
+    with pytest.raises(VirtconformError, match=words):
+        build_command_line(load_domain(str(probes[name]), PROFILE.capabilities), resolve(spec),
+                           profile=PROFILE, strict=True)
+
+
+def test_a_probe_nothing_is_dropped_from_has_no_warning(probes: dict[str, Path]) -> None:
+    dom = load_domain(str(probes["pci-order"]), PROFILE.capabilities)
+    assert build_command_line(dom, resolve("qemu-0.12.1"), profile=PROFILE).warnings == []

@@ -1,18 +1,40 @@
 """The ``virtconform`` command (see ../shared/CONTRACT.md).
 
 Start-up matters: CI runs this once per file. Only argparse is imported here;
-each command's module is imported when that command runs. Importing the package
-keeps lxml from loading rnc2rng (see engine/__init__.py).
+each command's module is imported when that command runs, and only that command's
+options are declared (all of them only for the overview and unknown commands).
+Importing the package keeps lxml from loading rnc2rng (see engine/__init__.py).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+
+def _columns() -> int:
+    """The terminal width as shutil.get_terminal_size() finds it, without importing shutil
+    (and with it bz2, lzma and zlib): argparse asks for it on every option declared."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+        if columns > 0:
+            return columns
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class _Formatter(argparse.HelpFormatter):
     """Help text that states each option's default where it has a meaningful one."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -55,11 +77,40 @@ def _html(p: argparse.ArgumentParser, what: str) -> None:
                         "with DIR/report.json beside it")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unused:
+    """Stands in for the parser of a command that is not run: every call is accepted and
+    ignored (declaring all commands' options costs more start-up than validating a file)."""
+
+    def __getattr__(self, name: str) -> object:
+        return self._ignore
+
+    def _ignore(self, *args: object, **kwargs: object) -> _Unused:
+        return self
+
+
+class _OnlyCommand:
+    """``add_subparsers()``'s result, declaring the parser of one command only."""
+
+    def __init__(self, sub: argparse._SubParsersAction, only: str) -> None:  # type: ignore[type-arg]
+        self.sub = sub
+        self.only = only
+        self.found = False
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser | _Unused:
+        if name != self.only:
+            return _Unused()
+        self.found = True
+        return self.sub.add_parser(name, **kwargs)  # type: ignore[no-any-return]
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only`` a command's name, the other commands are left undeclared
+    (when ``only`` names no command, the full parser)."""
     ap = argparse.ArgumentParser(prog="virtconform", formatter_class=_Formatter,
                                  description="Validate libvirt domain XML and convert it to and from QEMU command lines.")
     ap.add_argument("--version", action=_Version, help="print the version and exit")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
+    real = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
+    sub = real if only is None else _OnlyCommand(real, only)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
     _inputs(p, "domain XML")
@@ -205,8 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     _html(p, "documents x targets, every finding with its diff")
     p.set_defaults(module="check")
 
-    from . import crosscheck
-    crosscheck.add_parser(sub)
+    if only in (None, "crosscheck"):
+        from . import crosscheck
+        crosscheck.add_parser(sub)  # type: ignore[arg-type]
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
@@ -214,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only this section: xml2argv, xml2xml, argv2xml, help (repeatable; default: all)")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     p.set_defaults(module="suite")
+    if isinstance(sub, _OnlyCommand) and not sub.found:
+        return build_parser()  # not a command: the full parser says so, listing them
     return ap
 
 
@@ -232,8 +286,18 @@ def _subparser(ap: argparse.ArgumentParser, name: str) -> argparse.ArgumentParse
     return None
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command named on the command line (the first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+        if word == "--":
+            return None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = build_parser()
+    ap = build_parser(_command(sys.argv[1:] if argv is None else argv))
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0

@@ -258,6 +258,18 @@ class Refiner:
         self.chardevs(dev)
         self.hostdevs(dev)
         self.pci_addresses(dev)
+        if self.hostile:
+            self.comma_carrier(dev)
+
+    def comma_carrier(self, dev: etree._Element) -> None:
+        """A hostile document always has a value with a comma that reaches a QEMU option:
+        the language keeps commas out of names and paths, but not out of character
+        device sources and channel names."""
+        for c in dev.iter("source", "target"):
+            if "," in (c.get("path") or "") + (c.get("name") or ""):
+                return
+        serial = etree.SubElement(dev, "serial", type="file")
+        etree.SubElement(serial, "source", path=f"/tmp/{_from_regex(self.ch, '[a-z]{4,6}')},id=evil")
 
     # ---------------------------------------------------------------- guest
     def _guest_choice(self, xen: bool) -> tuple[int, str, str, str | None, str, list[str]]:
@@ -299,10 +311,40 @@ class Refiner:
                 ostype.set("arch", arch)
                 if "machine" in ostype.attrib or self.ch.boolean(0.5):
                     ostype.set("machine", str(_pick(self.ch, machines)))
-        # kernel arguments without a kernel boot nothing: give them one, mostly
+        if os_ is not None:
+            self.os_parts(os_, kind == "hvm", r.find("bootloader") is not None)
         dev = r.find("devices")
         if dev is not None and dev.find("emulator") is not None:
             dev.find("emulator").text = emulator
+
+    def os_parts(self, os_: etree._Element, hvm: bool, bootloader: bool) -> None:
+        """Kernel arguments come with a kernel, mostly; libvirt's schema wants either a
+        direct kernel boot or boot devices (docs/deviations.md: os-parts)."""
+        kernel = os_.find("kernel")
+        args = [os_.find(t) for t in ("initrd", "root", "cmdline") if os_.find(t) is not None]
+        if kernel is None and args and self.ch.boolean(0.85):
+            kernel = etree.Element("kernel")
+            kernel.text = "/boot/vmlinuz"
+            os_.insert(1, kernel)
+        if not (self.for_libvirt_schema and not self.keep_deviation()):
+            return
+        boots = os_.findall("boot")
+        if hvm:
+            if kernel is not None:
+                for b in boots:
+                    os_.remove(b)
+            else:
+                for a in args:
+                    os_.remove(a)
+                if not boots:
+                    etree.SubElement(os_, "boot", dev="hd")
+        else:
+            for loader in os_.findall("loader"):
+                os_.remove(loader)
+            if kernel is None and (args or not bootloader):
+                kernel = etree.Element("kernel")
+                kernel.text = "/boot/vmlinuz"
+                os_.insert(1, kernel)
 
     def memory(self) -> None:
         mem = self.root.find("memory")

@@ -9,6 +9,8 @@ Python's int().
 """
 from __future__ import annotations
 
+import re
+
 ULONG_MAX = 2**64 - 1
 UINT_MAX = 2**32 - 1
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -21,6 +23,9 @@ def strtoul(s: str, base: int = 10) -> tuple[int, int, bool]:
     """C strtoul: (value, characters consumed, overflowed). Leading white space and a
     sign are accepted; a negative number wraps modulo 2**64; overflow saturates.
     Nothing consumed means no number (consumed == 0)."""
+    if base == 10 and s.isascii() and s.isdigit():  # the common case
+        v = int(s)
+        return (v, len(s), False) if v <= ULONG_MAX else (ULONG_MAX, len(s), True)
     i, n = 0, len(s)
     while i < n and s[i] in _SPACE:
         i += 1
@@ -136,9 +141,14 @@ def xpath_number(s: str | None) -> float:
     return float(t)
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def uuid_parse(text: str) -> str | None:
     """virUUIDParse: 32 hex digits in pairs; '-' and ' ' skipped between pairs; blanks
     around. The canonical 8-4-4-4-12 lower-case form, or None."""
+    if _CANONICAL_UUID.fullmatch(text):  # the common case
+        return text.lower()
     i, n = 0, len(text)
     while i < n and text[i] in _SPACE:
         i += 1

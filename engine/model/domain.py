@@ -4,6 +4,8 @@ Field order is libvirt 0.8.3's virDomainDefFormat order.
 """
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from . import cvalues
@@ -313,9 +315,27 @@ class Devices(Element):
     memballoon = Child("memballoon", MemBalloon, read=False)
 
 
+_XPATHS: dict[str, etree.XPath] = {}
+
+
+def _xpath(elem: etree._Element, expr: str):  # noqa: ANN202 - an XPath result
+    """``expr`` evaluated at ``elem``; expressions are compiled once per process."""
+    compiled = _XPATHS.get(expr)
+    if compiled is None:
+        compiled = _XPATHS[expr] = etree.XPath(expr)
+    return compiled(elem)
+
+
+_FIRST_CHILD = re.compile(r"string\(\./([A-Za-z_]+)\[1\]\)")
+
+
 def _xstring(elem: etree._Element, expr: str) -> str | None:
     """virXPathString: the XPath string, or None when it is empty."""
-    return str(elem.xpath(expr)) or None
+    m = _FIRST_CHILD.fullmatch(expr)
+    if m is not None:  # string(./tag[1]): the text of the first such child, without XPath
+        child = first_child(elem, m.group(1))
+        return (string_value(child) or None) if child is not None else None
+    return str(_xpath(elem, expr)) or None
 
 
 class Domain(Element):
@@ -376,10 +396,10 @@ class Domain(Element):
         self.current_memory = _ulong(xs("string(./currentMemory[1])"))
         if self.current_memory is None:
             self.current_memory = self.memory
-        if elem.xpath("./memoryBacking/hugepages"):
+        if _xpath(elem, "./memoryBacking/hugepages"):
             self.memory_backing = MemoryBacking(hugepages=True)
         self._vcpu(elem, xs)
-        feats = elem.xpath("./features/*")
+        feats = _xpath(elem, "./features/*")
         if feats:
             self.features = Features()
             for c in feats:
@@ -395,21 +415,21 @@ class Domain(Element):
         self.clock = self._clock(elem, xs)
         self.bootloader = xs("string(./bootloader)")
         self.bootloader_args = xs("string(./bootloader_args)")
-        nodes = elem.xpath("./os[1]")
+        nodes = _xpath(elem, "./os[1]")
         os_ = self.os = located(Os(), nodes[0] if nodes else None)
         name = xs("string(./os/type[1])")
         if name is not None:
-            nodes = elem.xpath("./os/type[1]")
+            nodes = _xpath(elem, "./os/type[1]")
             os_.type = located(OsType(name=name, arch=xs("string(./os/type[1]/@arch)"),
                                       machine=xs("string(./os/type[1]/@machine)")), nodes[0] if nodes else None)
         for f in ("init", "kernel", "initrd", "cmdline", "root", "loader"):
             setattr(os_, f, xs(f"string(./os/{f}[1])"))
-        os_.boot = [Boot.parse(b, doc) for b in elem.xpath("./os/boot")]
+        os_.boot = [Boot.parse(b, doc) for b in _xpath(elem, "./os/boot")]
         self.devices = self._devices(elem, xs)
         self.seclabel = self._seclabel(elem, xs)
 
     def _vcpu(self, elem: etree._Element, xs) -> None:  # noqa: ANN001
-        nodes = elem.xpath("./vcpu[1]")
+        nodes = _xpath(elem, "./vcpu[1]")
         self.vcpu = Vcpu(count=1)
         self.vcpu._src = (self._src[0], nodes[0] if nodes else elem)
         count = _ulong(xs("string(./vcpu[1])"))
@@ -427,7 +447,7 @@ class Domain(Element):
             self.vcpu.cpuset = None if len(cpus) == CPUMASK_LEN else cpus
 
     def _clock(self, elem: etree._Element, xs) -> Clock:  # noqa: ANN001
-        nodes = elem.xpath("./clock[1]")
+        nodes = _xpath(elem, "./clock[1]")
         clock = Clock()
         clock._src = (self._src[0], nodes[0] if nodes else elem)
         offset = xs("string(./clock/@offset)")
@@ -437,40 +457,45 @@ class Domain(Element):
             clock.offset = offset
         if clock.offset == "variable":
             # virXPathLongLong on number(): an XPath number that is a whole long long
-            num = float(elem.xpath("number(./clock/@adjustment)"))
+            num = float(_xpath(elem, "number(./clock/@adjustment)"))
             fits = num == num and -(2.0**63) <= num < 2.0**63  # NaN and out-of-range casts fail
             clock.adjustment = int(num) if fits and int(num) == num else 0
         elif clock.offset == "timezone":
             clock.timezone = xs("string(./clock/@timezone)")
             if clock.timezone is None:
                 raise clock.error("missing 'timezone' attribute for clock with offset='timezone'")
-        clock.timers = [Timer.parse(t, self._src[0]) for t in elem.xpath("./clock/timer")]
+        clock.timers = [Timer.parse(t, self._src[0]) for t in _xpath(elem, "./clock/timer")]
         return clock
 
     def _devices(self, elem: etree._Element, xs) -> Devices:  # noqa: ANN001
         doc = self._src[0]
-        nodes = elem.xpath("./devices[1]")
+        blocks = [c for c in elem if c.tag == "devices"]
         devs = Devices()
-        devs._src = (doc, nodes[0] if nodes else elem)
+        devs._src = (doc, blocks[0] if blocks else elem)
         devs.emulator = xs("string(./devices/emulator[1])")
+        # ./devices/TAG: the TAG children of every <devices>, in document order
+        found: dict[str, list[etree._Element]] = {}
+        for block in blocks:
+            for c in block:
+                found.setdefault(c.tag, []).append(c)  # type: ignore[arg-type]
         for f in devs.fields:
             if f.kind == "children" and f.xml != "console":
-                setattr(devs, f.name, [f.cls.parse(e, doc) for e in elem.xpath(f"./devices/{f.xml}")])  # type: ignore[attr-defined]
-        console = elem.xpath("./devices/console[1]")
-        devs.consoles = [CharDev.parse(console[0], doc)] if console else []
+                setattr(devs, f.name, [f.cls.parse(e, doc) for e in found.get(f.xml, ())])  # type: ignore[attr-defined]
+        consoles = found.get("console")
+        devs.consoles = [CharDev.parse(consoles[0], doc)] if consoles else []
         for tag, what, cls in (("watchdog", "watchdog device", Watchdog),
                                ("memballoon", "memory balloon device", MemBalloon)):
-            found = elem.xpath(f"./devices/{tag}")
-            if len(found) > 1:
+            items = found.get(tag, [])
+            if len(items) > 1:
                 raise devs.error(f"only a single {what} is supported")
-            if found:
-                setattr(devs, tag, cls.parse(found[0], doc))
+            if items:
+                setattr(devs, tag, cls.parse(items[0], doc))
         return devs
 
     def _seclabel(self, elem: etree._Element, xs) -> SecLabel | None:  # noqa: ANN001
         """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is
         generated at start-up, so only a static one keeps (and needs) its details."""
-        nodes = elem.xpath("./seclabel")
+        nodes = _xpath(elem, "./seclabel")
         if not nodes:
             return None
         label = SecLabel()

@@ -16,7 +16,9 @@ Each family's QEMU side is one module, holding both directions:
                      -name, -uuid, Xen domid, -nodefaults, lifecycle, boot/kernel, -usb, -incoming
 
 A family module has build functions (``add_*(b: Build)``, reading ``b.dom``, ``b.flags``,
-``b.profile``, ``b.conf`` and appending to the command line), argv2xml readers
+``b.profile``, ``b.conf`` and appending to the command line; ``b.refuse(...)`` where libvirt
+refuses, ``b.warn(...)`` where libvirt builds but silently drops part of the document --
+a located warning, a refusal with ``strict``), argv2xml readers
 (``(st: ArgvState, option, value)``: libvirt 0.8.3's qemuParseCommandLine for that family's
 options, which reads the legacy syntax only) and a ``FAMILY = Family(...)`` declaration
 (family.py): its devices in a domain, its PCI predicate, its alias rule, the options it

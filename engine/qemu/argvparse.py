@@ -27,7 +27,7 @@ from ..model.devices_misc import Graphics, Input, MemBalloon, Video, VideoModel,
 from ..model.domain import Domain
 from . import registry
 from .argvsplit import Token, split_command_line
-from .argvstate import ArgvState, ParseOptions, Warning
+from .argvstate import ArgvState, ConversionWarning, ParseOptions
 from .argvvalues import ArgError
 
 
@@ -36,7 +36,7 @@ class Conversion:
     """The result of argv2xml: the domain, its XML, and the warnings on the way."""
 
     domain: Domain
-    warnings: list[Warning]
+    warnings: list[ConversionWarning]
 
     @property
     def xml(self) -> str:
