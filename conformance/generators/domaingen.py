@@ -248,6 +248,8 @@ class Refiner:
         self.memory()
         self.clock()
         dev = self.root.find("devices")
+        if dev is None and self.hostile:
+            dev = etree.SubElement(self.root, "devices")
         if dev is None:
             return
         self.singletons(dev)

@@ -267,6 +267,9 @@ class Hostdev(Element):
         self.address = Address.parse(a, doc) if a is not None else None
         if self.type == "pci" and self.address is not None and not isinstance(self.address, PciAddress):
             raise self.error("PCI host devices must use 'pci' address type")
+
+    def printable(self) -> None:
+        """virDomainHostdevDefFormat prints subsystem devices only."""
         if self.mode != "subsystem":
             raise self.error("unexpected hostdev mode 1")
 
