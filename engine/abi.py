@@ -1,7 +1,7 @@
 """What the guest sees of a domain (its ABI), and what changed between two versions.
 
 The guest sees what QEMU is told, not what the XML says: libvirt 0.8.3 gives ``-m`` the
-``<currentMemory>``, a disk serial reaches the guest only when QEMU takes one, a PCI slot
+``<memory>`` (the balloon's target, ``<currentMemory>``, is set at run time), a disk serial reaches the guest only when QEMU takes one, a PCI slot
 is whatever the builder assigned. So the view is taken per capability set, from the
 command line built for it: machine-wide facts are read from the argv (``-M``, ``-m``,
 ``-smp``, ``-uuid``, ACPI, clock), each device is named as a person names it
@@ -229,7 +229,7 @@ def guest_view(dom: Any, argv: list[str], flags: Iterable[str], data: bytes | No
          ("type",)),
         ("accelerator", accel, ("domain",)),
         ("memory", f"{_first(opts, '-m')} MiB" if _first(opts, "-m") else None,
-         ("currentMemory", "memory")),
+         ("memory",)),
         ("vcpus", smp, ("vcpu", "topology")),
         ("uuid", _first(opts, "-uuid"), ("uuid",)),
         ("acpi", "off" if _first(opts, "-no-acpi") is not None else "on", ("features", "os")),

@@ -59,7 +59,7 @@ def test_a_drift_is_shown_per_option(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path)
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     rc, out, _ = check(root, capsys=capsys)
     assert rc == 1
     minus = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("- ")]
@@ -134,7 +134,7 @@ def test_shards_partition_the_documents_and_jobs_do_not_change_results(tmp_path:
     root = repo(tmp_path, copies=5)   # 20 documents: enough for the worker pool
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs-3.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     seen = []
     for k in (1, 2, 3):
         rc, out, _ = check(root, "--shard", f"{k}/3", "--format", "json", capsys=capsys)
@@ -158,7 +158,7 @@ def test_allowed_abi_changes_pass_the_base_gate(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=os.environ | env, capture_output=True)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     g = root / "domains" / "desktop-multimedia.xml"
     g.write_text(g.read_text().replace("52:54:00:12:34:56", "52:54:00:12:34:57"))
     rc, out, _ = check(root, "--update", "--base", "HEAD", "--format", "json", capsys=capsys)
@@ -240,7 +240,7 @@ def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
     f = root / "domains" / "fat-dirs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>262144<", "<currentMemory>131072<"))
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
     check(root, "--update", capsys=capsys)
     diff = subprocess.run(["git", "diff", "-U1", "--", "virtconform.lock"], cwd=root, env=env,
                           capture_output=True, text=True).stdout
@@ -248,3 +248,31 @@ def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
     changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
     assert hunks and all("document domains/fat-dirs.xml target " in h for h in hunks), diff
     assert changed and all(ln[1:].strip().startswith("-m ") for ln in changed), diff
+
+
+def test_pytest_plugin_without_configuration_checks_every_named_set(tmp_path: Path) -> None:
+    from virtconform.engine.caps.flags import NAMED_SETS
+    for name in ("chardevs.xml", "mcast-cluster.xml"):   # the second: refused everywhere
+        shutil.copy(DOMAINS / name, tmp_path / name)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", ".",
+                        "-q", "-rf", "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout[-2000:]
+    failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
+    assert failed == sorted(f"mcast-cluster.xml::{n}" for n in NAMED_SETS)
+    assert "refused: " in p.stdout and "Traceback" not in p.stdout
+
+
+def test_pytest_plugin_under_xdist(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("xdist")
+    root = repo(tmp_path, copies=2)
+    check(root, "--update", capsys=capsys)
+    f = root / "domains" / "fat-dirs-1.xml"
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", "domains",
+                        "-n", "2", "-q", "-rf", "-p", "no:cacheprovider"], cwd=root,
+                       capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout[-2000:]
+    failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
+    assert failed == ["domains/fat-dirs-1.xml::qemu-0.12.1", "domains/fat-dirs-1.xml::qemu-0.9.1"]
+    assert "1 failed" not in p.stdout and "2 failed, 14 passed" in p.stdout
+    assert "- -m " in p.stdout and "+ -m " in p.stdout

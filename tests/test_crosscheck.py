@@ -146,7 +146,10 @@ def test_xml_kinds_are_element_and_attribute_paths() -> None:
     assert judge("xml2xml", Answer(OK, "<a x='1' y='2'/>"), Answer(OK, '<a y="2" x="1"/>')).kinds == \
         ("xml2xml: formatting differs",)
     assert judge("xml2xml", Answer(OK, "<a/>"), Answer(OK, "<a>&</a>")).kinds == \
-        ("xml2xml: output is not XML: libvirt's",)
+        ("xml2xml: output is not XML: libvirt's", "xml2xml: line: /a text differs")
+    # where an unescaped value broke libvirt's XML, the kind names the attribute
+    assert judge("argv2xml", Answer(OK, "<t m='a&apos;b'/>"), Answer(OK, "<t m='a'b'/>")).kinds == \
+        ("argv2xml: output is not XML: libvirt's", "argv2xml: line: /@m differs")
 
 
 def test_argv2xml_compares_as_libvirts_test_does() -> None:
@@ -201,14 +204,14 @@ def test_a_difference_is_grouped_and_its_witness_minimized(monkeypatch, capsys, 
     files = _docs(tmp_path, ["a", "b", "c"])
     rc, report = _crosscheck(monkeypatch, capsys, ["--mode", "argv", "--caps", "qemu-0.9.1",
                                                    "--minimize-seconds", "30", *files],
-                             sub=r" -usb=> -no-fd-bootchk -usb")
+                             sub=r" -usb=> -planted-option -usb")
     assert rc == 1
     [group] = report["groups"]
-    assert group["kind"] == "argv: -no-fd-bootchk only in libvirt"
+    assert group["kind"] == "argv: -planted-option only in libvirt"
     assert group["count"] == 3 and group["documents"] == 3 and group["caps"] == {"qemu-0.9.1": 3}
     assert group["witness_state"] == "minimized"
     assert len(group["witness"].splitlines()) < len(DOMAIN.splitlines()) / 2
-    assert "-no-fd-bootchk" in group["witness_libvirt"] and "-no-fd-bootchk" not in group["witness_ours"]
+    assert "-planted-option" in group["witness_libvirt"] and "-planted-option" not in group["witness_ours"]
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_built"], cell["identical"]) == (3, 0, 3, 0)
 

@@ -233,15 +233,19 @@ def run_documents(items: list[Work], jobs: int,
             if progress and len(results) % 8 == 0:
                 progress(len(results), total)
         return results
+    import gc
     import multiprocessing
-
+    gc.freeze()  # what the parent built stays shared: the workers' collector never touches it
     size = max(4, min(64, total // (jobs * 6) or 1))
     chunks = [items[i:i + size] for i in range(0, total, size)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap_unordered(_work_chunk, chunks):
-            results += part
-            if progress:
-                progress(len(results), total)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for part in pool.imap_unordered(_work_chunk, chunks):
+                results += part
+                if progress:
+                    progress(len(results), total)
+    finally:
+        gc.unfreeze()
     return results
 
 

@@ -68,7 +68,8 @@ class Graphics(Element):
     fullscreen = Attr("fullscreen", YesNo(), read=False)
     listen = Attr("listen", raw=True, read=False)
     keymap = Attr("keymap", read=False)
-    passwd = Attr("passwd", read=False)
+    #: kept for the command line (-vnc ...,password), printed only in secure dumps
+    passwd = Attr("passwd", read=False, show=lambda g: False)
 
     def parsed(self, elem: etree._Element) -> None:
         """virDomainGraphicsDefParseXML for an inactive definition, stored as printed."""
@@ -98,7 +99,7 @@ class Graphics(Element):
                 # printed: the port, or -1 when libvirt picks one at start-up
                 self.port = port if port else (-1 if auto else None)
                 self.keymap = get("keymap")
-                self.passwd = None  # printed only in secure dumps
+                self.passwd = get("passwd")
             else:
                 self.port = port if port else (0 if auto else None)
                 self.autoport = True if auto else None

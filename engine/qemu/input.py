@@ -6,7 +6,6 @@ from typing import Any
 
 from ..model.devices_misc import Input
 from .argvstate import ArgvState
-from .argvvalues import no_more
 from .context import Build
 from .family import Family, Option
 
@@ -22,13 +21,8 @@ def add_inputs(b: Build) -> None:
 
 
 def _usbdevice_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.inputs.append(Input(type=val, bus="usb"))
-
-
-def _usb_input_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    no_more(keys, driver)
-    st.inputs.append(Input(type=driver[len("usb-"):], bus="usb"))
+    """-usbdevice tablet|mouse."""
+    st.dom.devices.inputs.append(Input(type=val, bus="usb"))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -40,5 +34,4 @@ FAMILY = Family(
     devices=lambda devs: devs.inputs,
     alias=_alias,
     options={"-usbdevice": Option(_usbdevice_opt, claims=lambda v: v in ("tablet", "mouse"))},
-    drivers={"usb-mouse": _usb_input_device, "usb-tablet": _usb_input_device},
 )

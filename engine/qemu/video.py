@@ -9,7 +9,6 @@ from .context import Build
 from .family import Family, Option
 
 _QEMU_VGA = {"vga": "std", "cirrus": "cirrus", "vmvga": "vmware", "xen": "xenfb"}
-_VGA_MODEL = {v: k for k, v in _QEMU_VGA.items()}
 
 
 def add_video(b: Build) -> None:
@@ -19,29 +18,33 @@ def add_video(b: Build) -> None:
         if not b.device and b.has("vga"):
             b.arg("-vga", "none")
         return
-    if len(videos) > 1:
-        raise b.refuse("only one video card is currently supported", videos[1])
     model = videos[0].model.type
     if b.has("vga"):
-        if model == "xen":
-            return  # -vga has no effect on the Xen PV framebuffer
-        if model not in _QEMU_VGA:
-            raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
-        b.arg("-vga", _QEMU_VGA[model])
+        if model != "xen":  # -vga has no effect on the Xen PV framebuffer
+            if model not in _QEMU_VGA:
+                raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
+            b.arg("-vga", _QEMU_VGA[model])
     elif model == "vga":
         b.arg("-std-vga")
     elif model == "vmvga":
         b.arg("-vmwarevga")
     elif model not in ("xen", "cirrus"):
-        raise b.refuse(f"video type {model} is not supported with QEMU", videos[0])
+        raise b.refuse(f"video type {model} is not supported with this QEMU", videos[0])
+    if len(videos) > 1:
+        raise b.refuse("only one video card is currently supported", videos[1])
+
+
+#: qemuVideo's names in virDomainVideoType order; xen and vbox take no -vga name
+_VGA_NAMES = (("std", "vga"), ("cirrus", "cirrus"), ("vmware", "vmvga"), ("", "xen"), ("", "vbox"))
 
 
 def _vga_opt(st: ArgvState, opt: str, val: str) -> None:
     if val == "none":
         return
-    if val not in _VGA_MODEL:
+    model = next((m for name, m in _VGA_NAMES if name == val), None)
+    if model is None:
         raise ArgError(f"unknown video adapter type '{val}'")
-    st.video = _VGA_MODEL[val]
+    st.video = model
 
 
 def _set_video(model: str) -> Any:
@@ -58,7 +61,7 @@ FAMILY = Family(
     name="video",
     devices=lambda devs: devs.videos,
     # the primary card has the fixed slot 2 (see pci.py); further cards take one each
-    pci=lambda v, i: i > 0,
+    pci=lambda v, i: True,
     alias=_alias,
     options={"-vga": Option(_vga_opt), "-std-vga": Option(_set_video("vga"), takes_value=False),
              "-vmwarevga": Option(_set_video("vmvga"), takes_value=False)},
