@@ -122,6 +122,10 @@ def add_serials_parallels(b: Build) -> None:
 def add_channels(b: Build) -> None:
     for ch in b.dom.devices.channels:
         tgt = ch.target
+        if tgt is None:
+            b.warn("a channel without a target type has no QEMU option: libvirt 0.8.3 builds "
+                   "the guest without it", ch)
+            continue
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
                 raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
