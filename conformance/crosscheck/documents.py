@@ -1,7 +1,8 @@
 """The documents of a crosscheck, with the values libvirt draws at random pinned.
 
-libvirt draws a random UUID for a domain without ``<uuid>`` and a random MAC for
-a NIC without ``<mac>``; the engine derives them instead (a deliberate
+libvirt draws a random UUID for a domain without ``<uuid>``, a random MAC for
+a NIC without ``<mac>`` and a random instance id for an 802.1Qbg port profile
+without one; the engine derives them instead (a deliberate
 difference). Both sides are given the document with those values written in,
 derived from the document itself, so that a run compares rules, not dice.
 """
@@ -25,7 +26,8 @@ class Document:
 
 
 def pin_random(text: str) -> str:
-    """``text`` with a ``<uuid>`` and a ``<mac>`` on every NIC (the same ones for the same text);
+    """``text`` with a ``<uuid>``, a ``<mac>`` on every NIC and an ``instanceid`` on every
+    802.1Qbg port profile's parameters (the same ones for the same text);
     returned unchanged when it needs none or is not a domain that parses."""
     try:
         root = etree.fromstring(text.encode(), _PARSER)
@@ -53,9 +55,24 @@ def pin_random(text: str) -> str:
             if mac.tail is None and len(nic) > 1:
                 mac.tail = nic[1].tail
             changed = True
+    for k, params in enumerate(_qbg_parameters(root)):
+        if params.get("instanceid") is None:
+            tail = f"{k % 65536:04x}{digest[36:44]}"
+            params.set("instanceid", f"{digest[44:52]}-{digest[52:56]}-{digest[56:60]}-{digest[60:64]}-{tail}")
+            changed = True
     if not changed:
         return text
     return etree.tostring(root.getroottree(), encoding="unicode") + "\n"
+
+
+def _qbg_parameters(root: etree._Element) -> Iterator[etree._Element]:
+    """The ``<parameters>`` libvirt reads of each 802.1Qbg ``<virtualport>`` of a NIC
+    (virVirtualPortProfileParamsParseXML takes the first one)."""
+    for port in root.iterfind("devices/interface/virtualport"):
+        if port.get("type") == "802.1Qbg":
+            params = port.find("parameters")
+            if params is not None:
+                yield params
 
 
 def generated(count: int, seed: int) -> Iterator[Document]:

@@ -5,8 +5,8 @@ the failure stays the same), batched: the oracle answers in batches and our
 engine in worker processes, so every round tries *all* single deletions of
 every witness being minimized at once, then all the deletions that kept the
 kind together (or, when that loses it, the first one). Top-level parts and
-devices go first, then any element, then attributes; the pinned ``<uuid>`` and
-``<mac>`` stay. Time-bounded: at the
+devices go first, then any element, then attributes; the pinned ``<uuid>``,
+``<mac>`` and port-profile ``instanceid`` stay. Time-bounded: at the
 deadline every witness is the smallest found so far.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .checker import Checker, Probe
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
 #: pinned random values (documents.pin_random): without them the answers are dice
 _KEEP = frozenset({"uuid", "mac"})
+_KEEP_ATTRS = frozenset({("parameters", "instanceid")})
 #: candidates tried per witness per round (the rest wait for the next round)
 _PER_ROUND = 160
 
@@ -137,7 +138,7 @@ def _candidates(t: Target) -> list[tuple[Deletion, str]]:
         for i, e in enumerate(els):
             if e.tag == "mac":
                 continue
-            out += [((i, a), _apply(t.text, [(i, a)])) for a in e.attrib]
+            out += [((i, a), _apply(t.text, [(i, a)])) for a in e.attrib if (e.tag, a) not in _KEEP_ATTRS]
     return out
 
 
