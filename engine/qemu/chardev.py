@@ -242,3 +242,9 @@ CHANNEL = Family(
     devices=lambda devs: devs.channels,
     alias=_alias("channel"),
 )
+#: a paravirtualized guest's console (an HVM guest's is its first serial port): not on
+#: the command line, but a PCI address it has is taken all the same
+CONSOLE = Family(
+    name="console",
+    devices=lambda devs: [c for c in devs.consoles if not c.echo],
+)
