@@ -324,5 +324,7 @@ def test_a_row_covers_only_the_kinds_its_claims_name(tmp_path: Path) -> None:
     assert covered_kinds(row, kinds) == kinds[1:3]
     refusing = Row("r", "rule", tmp_path / "w.xml", "xml2xml", Claim.parse("refuses"), Claim.parse("builds"), "why")
     assert covered_kinds(refusing, kinds) == ["argv: we build, libvirt refuses: x"]
+    crashing = Row("c", "rule", tmp_path / "w.xml", "argv none", Claim.parse("crashes"), Claim.parse("builds"), "why")
+    assert covered_kinds(crashing, ["argv: libvirt crashes, we build"]) == []
     with pytest.raises(ValueError):
         Claim.parse("explodes")
