@@ -229,6 +229,30 @@ def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, caps
     assert (cell["compared"], cell["agree"], cell["libvirt_crashes"]) == (3, 3, 1)
 
 
+def test_command_lines_given_are_read_back_and_minimized_by_option(monkeypatch, capsys, tmp_path: Path) -> None:
+    """``*.args`` inputs go through argv2xml on both sides as they are (their own row of the
+    table); a witness loses whole options, then words, then comma parts; --out keeps it as .args."""
+    line = "LC_ALL=C HOME=/ /usr/bin/qemu -m 214 -name REFUSEME -nographic -usb -hda /a,b -net none\n"
+    (tmp_path / "odd.args").write_text(line)
+    (tmp_path / "plain.args").write_text(line.replace("REFUSEME", "plain"))
+    _docs(tmp_path, ["a"])
+    rc, report = _crosscheck(monkeypatch, capsys, ["--caps", "qemu-0.9.1", "--minimize-seconds", "30",
+                                                   "--out", str(tmp_path / "w"), str(tmp_path)],
+                             refuse="REFUSEME")
+    assert rc == 1 and report["documents"] == 1 and report["command_lines"] == 2
+    cells = {(c["mode"], c["caps"]): c for c in report["table"]}
+    given = cells[("argv2xml", "given lines")]
+    assert (given["compared"], given["agree"], given["libvirt_refused"]) == (2, 1, 1)
+    assert cells[("argv2xml", "qemu-0.9.1")]["agree"] == 1
+    [group] = report["groups"]
+    assert group["kind"].startswith("argv2xml: we build, libvirt refuses")
+    assert group["witness_state"] == "minimized" and group["witness"].endswith("\n")
+    words = group["witness"].split()
+    assert "REFUSEME" in words and "/usr/bin/qemu" in words and len(words) <= 3
+    assert set(words) <= set(line.split())
+    assert (tmp_path / "w" / "disagreement-001.args").read_text() == group["witness"]
+
+
 def test_refusals_and_host_dependent_documents(monkeypatch, capsys, tmp_path: Path) -> None:
     files = _docs(tmp_path, ["REFUSE", "HOST", "c"])
     rc, report = _crosscheck(monkeypatch, capsys, ["--mode", "argv", "--caps", "qemu-0.12.1",

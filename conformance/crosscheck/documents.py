@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -90,13 +91,39 @@ def generated_one(seed: int, k: int) -> Document:
 def from_paths(paths: Iterable[str]) -> list[Document]:
     """Files as given, directories as their ``*.xml`` (recursively, sorted), ``-`` as stdin:
     the project's one input expander (cli/inputs.py)."""
-    from virtconform.conformance.cli.inputs import expand, read_input
-    out: list[Document] = []
-    for path in expand(list(paths)):
+    from virtconform.conformance.cli.inputs import expand
+    return [Document(name, pin_random(text)) for name, text in _read(expand(list(paths)))]
+
+
+def inputs(paths: Iterable[str]) -> tuple[list[Document], list[Document]]:
+    """(domain documents, QEMU command lines): ``*.args`` files are command lines (for
+    argv2xml, as given), other files documents; a directory gives its ``*.xml`` and its
+    ``*.args`` (recursively, sorted)."""
+    from virtconform.conformance.cli.inputs import expand
+    docs: list[str] = []
+    lines: list[str] = []
+    for path in paths:
+        if not Path(path).is_dir():
+            (lines if path.endswith(".args") else docs).append(path)
+            continue
+        found = 0
+        for pattern, into in (("*.xml", docs), ("*.args", lines)):
+            try:
+                into += expand([path], pattern)
+                found += 1
+            except InputError:
+                pass
+        if not found:
+            expand([path])  # the input error of a directory with nothing to read
+    return ([Document(n, pin_random(t)) for n, t in _read(docs)],
+            [Document(n, t) for n, t in _read(lines)])
+
+
+def _read(paths: list[str]) -> Iterator[tuple[str, str]]:
+    from virtconform.conformance.cli.inputs import read_input
+    for path in paths:
         name, data = read_input(path)
         try:
-            text = data.decode("utf-8")
+            yield name, data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: not UTF-8 at byte {e.start}") from None
-        out.append(Document(name, pin_random(text)))
-    return out
