@@ -350,5 +350,18 @@ def test_a_row_covers_only_the_kinds_its_claims_name(tmp_path: Path) -> None:
     assert covered_kinds(refusing, kinds) == ["argv: we build, libvirt refuses: x"]
     crashing = Row("c", "rule", tmp_path / "w.xml", "argv none", Claim.parse("crashes"), Claim.parse("builds"), "why")
     assert covered_kinds(crashing, ["argv: libvirt crashes, we build"]) == []
+
+
+def test_a_refusal_row_covers_its_message_whatever_value_brought_it(tmp_path: Path) -> None:
+    from virtconform.conformance.crosscheck.deviations import Claim, Deliberate, Row
+    row = Row("nl", "rule", tmp_path / "w.xml", "argv qemu-0.12.1", Claim.parse("builds"),
+              Claim.parse("refuses `cannot be passed to QEMU safely`"), "why")
+    seen = "argv: we refuse, libvirt builds: cannot be passed to QEMU safely: command-line argument contains _"
+    d = Deliberate({"nl": [seen]}, [row])
+    assert d.row(seen) == "nl"
+    assert d.row("argv: we refuse, libvirt builds: cannot be passed to QEMU safely: domain name contains _") == "nl"
+    assert "xml2xml: we refuse, libvirt builds: cannot be passed to QEMU safely: x" not in d  # another mode
+    assert "argv: we refuse, libvirt builds: unknown OS type" not in d
+    assert "argv: we refuse, libvirt builds: x" not in Deliberate({"nl": []}, [row])  # a row no longer seen
     with pytest.raises(ValueError):
         Claim.parse("explodes")

@@ -105,3 +105,38 @@ def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
         if subject and any(subject in t for t in texts):
             out.append(kind)
     return out
+
+
+class Deliberate:
+    """Which kinds of disagreement the deviation table makes deliberate, and by which row.
+
+    The kinds each row's witness shows (``covered_kinds``), and beyond them the refusals a
+    row is about whatever value brought them: a row where one side refuses with a message
+    its claim names (``refuses `TEXT```) covers every refusal of that side, in that mode,
+    whose message carries TEXT (newline-in-value: a newline in the name, a path or a
+    channel name is the same rule)."""
+
+    def __init__(self, kinds_of_rows: dict[str, list[str]], rows: list[Row]) -> None:
+        from virtconform.conformance.campaign.minimize import signature
+        self.exact = {k: row for row, kinds in kinds_of_rows.items() for k in kinds}
+        self.messages: list[tuple[str, str, str]] = []  # (kind prefix, message text, row id)
+        for r in rows:
+            if not kinds_of_rows.get(r.id):
+                continue  # no longer deviating (or not seen): it excuses nothing
+            if r.ours.outcome == "refuses" and r.libvirt.outcome == "builds" and r.ours.text:
+                self.messages.append((f"{r.mode}: we refuse, libvirt builds: ", signature(r.ours.text), r.id))
+            if r.libvirt.outcome == "refuses" and r.ours.outcome == "builds" and r.libvirt.text:
+                self.messages.append((f"{r.mode}: we build, libvirt refuses: ", signature(r.libvirt.text), r.id))
+
+    def row(self, kind: str) -> str | None:
+        """The id of the row that makes ``kind`` deliberate, else None."""
+        found = self.exact.get(kind)
+        if found is not None:
+            return found
+        for prefix, text, ident in self.messages:
+            if kind.startswith(prefix) and text in kind[len(prefix):]:
+                return ident
+        return None
+
+    def __contains__(self, kind: object) -> bool:
+        return isinstance(kind, str) and self.row(kind) is not None

@@ -59,7 +59,7 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
         for d in docs + lines:
             names.setdefault(d.text, d.name)
         kinds_of_rows, notes = deviation_kinds(checker, opts.deviations)
-        deliberate = {k: row for row, kinds in kinds_of_rows.items() for k in kinds}
+        deliberate = deviations.Deliberate(kinds_of_rows, table_rows(opts.deviations))
         probes = probes_for(list(dict.fromkeys(d.text for d in docs)), sets, opts.modes)
         if "argv2xml" in opts.modes:  # a command line given is read back as it is
             probes += [Probe(t, "argv2xml") for t in dict.fromkeys(ln.text for ln in lines)]
@@ -106,6 +106,10 @@ def _generated(task: tuple[int, int]) -> Document:
     return generated_one(*task)
 
 
+def table_rows(table: Path | None) -> list[deviations.Row]:
+    return deviations.rows(table) if table is not None and table.is_file() else []
+
+
 def deviation_kinds(checker: Checker, table: Path | None) -> tuple[dict[str, list[str]], list[str]]:
     """The kinds of disagreement each row's witness shows (row id -> kinds), and notes."""
     if table is None or not table.is_file():
@@ -142,7 +146,7 @@ GIVEN_LINES = "given lines"
 
 
 def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, frozenset[str]],
-          modes: list[str], deliberate: dict[str, str], *, given_lines: bool = False) -> Report:
+          modes: list[str], deliberate: deviations.Deliberate, *, given_lines: bool = False) -> Report:
     cells: dict[tuple[str, str], Cell] = {}
     for mode in MODES:
         if mode not in modes:
@@ -161,7 +165,7 @@ def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, f
         for k in v.kinds:
             g = groups.get(k)
             if g is None:
-                g = groups[k] = Group(k, p.mode, v.outcome, deviation=deliberate.get(k),
+                g = groups[k] = Group(k, p.mode, v.outcome, deviation=deliberate.row(k),
                                       example=f"{name}{' @ ' + p.caps if p.caps else ''}", detail=v.detail)
             g.count += 1
             g.documents.add(name)
