@@ -120,6 +120,17 @@ def test_kinds_name_the_option_not_the_values() -> None:
     assert other.kinds == ("argv: -m: value differs",)
 
 
+def test_doubled_commas_are_one_kind_and_the_rest_is_compared_without_them() -> None:
+    ours = "/q -chardev file,id=serial0,path=/tmp/a,,id=evil -append x,,,,y -m 1"
+    theirs = "/q -chardev file,id=serial0,path=/tmp/a,id=evil -append x,,y -m 1"
+    assert judge("argv", Answer(OK, ours), Answer(OK, theirs)).kinds == (compare.DOUBLED_COMMAS,)
+    v = judge("argv", Answer(OK, ours), Answer(OK, theirs.replace("-m 1", "-m 2")))
+    assert v.kinds == (compare.DOUBLED_COMMAS, "argv: -m: value differs")
+    same_commas = "/q -append ,,x -serial file:/a,,b"  # a value's own ",," that both print is no doubling
+    assert judge("argv", Answer(OK, same_commas), Answer(OK, same_commas.replace("/a", "/b"))).kinds == \
+        ("argv: -serial: value differs",)
+
+
 def test_a_moved_option_and_a_device_driver_are_named() -> None:
     a = "/usr/bin/qemu -S -usb -device virtio-balloon-pci,id=balloon0,addr=0x3 -vnc :0\n"
     b = "/usr/bin/qemu -S -vnc :0 -usb -device virtio-balloon-pci,id=balloon0,addr=0x4\n"

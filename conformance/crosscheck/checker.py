@@ -168,14 +168,18 @@ class Checker:
 
     def _other_second(self, p: Probe, theirs: Answer, t0: int, t1: int, ours: Answer,
                       verdict: Verdict) -> tuple[Answer, Verdict]:
-        """offset='variable': the oracle read its clock while its batch ran; try each second of it."""
+        """offset='variable': the oracle read its clock while its batch ran; try each second of
+        it and keep the one with the fewest kinds of difference (none, when only the clock differed)."""
         dom = self.ours.load(p.text, "<doc>")
+        best = (ours, verdict)
         for now in range(t0 + 1, t1 + 2):
             again = self.ours.build(dom, p.flags, now)
             v = judge("argv", again, theirs)
             if v.agrees:
                 return again, v
-        return ours, verdict
+            if len(v.kinds) < len(best[1].kinds):
+                best = (again, v)
+        return best
 
 
 def _same(ours: Answer, theirs: Answer) -> bool:

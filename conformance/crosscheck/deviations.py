@@ -87,11 +87,15 @@ def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
     ``<memballoon``, ``compare.kind_subject``) appears in the row's libvirt or ours
     text; a refusal kind when the row claims that outcome; a crash kind never.
     """
-    from .compare import kind_subject
+    from .compare import DOUBLED_COMMAS, kind_subject
 
     texts = [c.text for c in (row.libvirt, row.ours) if c.text]
     out = []
     for kind in kinds:
+        if kind == DOUBLED_COMMAS:  # the row is about doubled commas when ours shows some
+            if row.ours.text and ",," in row.ours.text and ",," not in (row.libvirt.text or ""):
+                out.append(kind)
+            continue
         rest = kind.partition(": ")[2]
         if rest.startswith(_CRASH_KIND):
             continue
