@@ -188,6 +188,11 @@ def test_random_values_are_pinned_from_the_document_itself() -> None:
     assert pinned.count("<uuid>") == 1 and pinned.count("<mac address=") == 2
     assert documents.pin_random(pinned) == pinned
     assert documents.pin_random("not xml") == "not xml"
+    # a <mac/> without an address is no MAC to libvirt: it draws one (and reads the first with one)
+    empty = documents.pin_random(text.replace("<interface type='user'/><interface", "<interface type='user'><mac/>"
+                                              "</interface><interface type='user'><mac/><mac address='52:54:00:00:00:09'/>"
+                                              "</interface><interface", 1))
+    assert empty.count("<mac address=") == 3 and empty.count("<mac/>") == 1  # the second NIC has one
 
 
 def test_generated_documents_are_those_of_generate(tmp_path: Path) -> None:

@@ -48,14 +48,21 @@ def pin_random(text: str) -> str:
         changed = True
     n = 0
     for nic in root.iterfind("devices/interface"):
-        if nic.find("mac") is None:
-            n += 1
-            mac = etree.Element("mac", address=f"52:54:00:{digest[32:34]}:{digest[34:36]}:{n % 256:02x}")
+        # libvirt reads the first <mac> with an address; none: it draws one
+        if any(m.get("address") is not None for m in nic.iterfind("mac")):
+            continue
+        n += 1
+        address = f"52:54:00:{digest[32:34]}:{digest[34:36]}:{n % 256:02x}"
+        mac = nic.find("mac")
+        if mac is not None:
+            mac.set("address", address)
+        else:
+            mac = etree.Element("mac", address=address)
             mac.tail = nic.text if nic.text and not nic.text.strip() else None
             nic.insert(0, mac)
             if mac.tail is None and len(nic) > 1:
                 mac.tail = nic[1].tail
-            changed = True
+        changed = True
     for k, params in enumerate(_qbg_parameters(root)):
         if params.get("instanceid") is None:
             tail = f"{k % 65536:04x}{digest[36:44]}"
