@@ -70,7 +70,8 @@ def _write(monkeypatch: pytest.MonkeyPatch, base: Path) -> dict[str, Path]:
         (docs / f"{name}.xml").write_text(DOMAIN.format(n=name, k=k, description=f"{name} {HOSTILE}"))
     monkeypatch.setenv("FAKE_ORACLE_CRASH", "CRASHME")
     monkeypatch.setenv("FAKE_ORACLE_REFUSE", "REFUSE")
-    monkeypatch.setenv("FAKE_ORACLE_SUB", r" -usb=> -no-kqemu -usb")
+    # a wrong implementation: an option of its own (no family reads it) and a disk on another bus
+    monkeypatch.setenv("FAKE_ORACLE_SUB", " -usb=> -no-kqemu -usb\n,if=ide,=>,if=scsi,")
     out = base / "crosscheck"
     rc = main(["crosscheck", "--oracle", FAKE, "--deviations", "none", "--caps", "qemu-0.9.1", "--caps",
                "qemu-0.12.1", "--minimize-seconds", "0", "--jobs", "1", "--json", "--html", str(out),
@@ -285,6 +286,84 @@ def test_crosscheck_page(browser: Browser, pages: dict[str, Path], shots: Path) 
     browser.call("Emulation.setEmulatedMedia", v.session, media="")
     browser.evaluate(v, f"location.hash = {json.dumps(links[0])}")
     assert browser.evaluate(v, shown.replace(".cellkinds", links[0])) == "block"
+
+
+FAMILY_CELLS = """[...document.querySelectorAll('#family-matrix td[data-family]')].map(td => {
+  const t = s => { const e = td.querySelector(s); return e ? e.textContent : null; };
+  const drift = td.querySelector('a.drift, a.crash');
+  return {family: td.dataset.family, column: td.dataset.column, frac: t('.frac'), share: t('.share'),
+          drift: t('a.drift'), crash: t('a.crash'), href: drift ? drift.getAttribute('href') : null,
+          colour: getComputedStyle(td).backgroundColor};
+})"""
+
+
+def test_crosscheck_page_family_matrix(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
+    """The matrix device family x release: the registry's families, the numbers of the JSON
+    report, drift attributed to a family and a click away from its witnesses."""
+    from virtconform.engine.qemu.registry import FAMILIES
+    d = report(pages, "crosscheck")
+    fm = d["families"]
+    v = browser.open(pages["crosscheck"] / "index.html")
+    assert v.errors == []
+    rows = browser.evaluate(v, "[...document.querySelectorAll('#family-matrix tbody th[data-family]')]"
+                               ".map(th => th.dataset.family)")
+    assert rows == [r["family"] for r in fm["rows"]]
+    assert rows[:len(FAMILIES)] == [f.name for f in FAMILIES]  # the registry's families, in its order
+    heads = browser.evaluate(v, "[...document.querySelectorAll('#family-matrix thead th[data-column]')]"
+                                ".map(th => th.dataset.column)")
+    assert heads == [c["id"] for c in fm["columns"]]
+    assert heads == ["xml2xml", "argv:qemu-0.9.1", "argv:qemu-0.12.1", "argv2xml"]
+    shown = {(c["family"], c["column"]): c for c in browser.evaluate(v, FAMILY_CELLS)}
+    assert len(shown) == len(fm["cells"]) == len(rows) * len(heads)
+    for c in fm["cells"]:
+        p = shown[(c["family"], c["column"])]
+        assert p["frac"] == (f"{c['agree']:,}/{c['compared']:,}" if c["compared"] else None), c
+        assert p["drift"] == (f"{c['drift']:,} drift" if c["drift"] else None), c
+        assert (p["crash"] is not None) == bool(c["libvirt_crashes"]), c
+        if c["drift"]:
+            assert p["share"] != "100.0%"  # a drifting cell never reads as full agreement
+    # and its colour says so too: full agreement, drift and nothing compared look apart
+    cells = {(c["family"], c["column"]): c for c in fm["cells"]}
+    colours = {what: {p["colour"] for k, p in shown.items() if test(cells[k])} for what, test in (
+        ("full", lambda c: c["compared"] and not c["drift"]), ("drift", lambda c: c["drift"]),
+        ("none", lambda c: not c["compared"]))}
+    assert len(colours["full"]) == 1 and len(colours["none"]) == 1
+    assert colours["full"].isdisjoint(colours["drift"] | colours["none"]) and colours["drift"]
+    # the machine's row counts every comparison of its column (every document has the machine)
+    for col in fm["columns"]:
+        mode_cells = [t for t in d["table"] if t["mode"] == col["mode"] and col["caps"] in ("-", "all", t["caps"])]
+        machine = shown[("machine", col["id"])]
+        assert machine["frac"].split("/")[1].replace(",", "") == str(sum(t["compared"] for t in mode_cells))
+    # a disagreement is attributed to a family: the planted disk bus by its option
+    drive = next(g for g in d["groups"] if g["kind"] == "argv: -drive: if= differs")
+    assert drive["families"] == ["disk"] and drive["attributed_by"] == "option -drive"
+    assert shown[("disk", "argv:qemu-0.9.1")]["drift"] is not None
+    for g in d["groups"] + d["crashes"]:
+        assert g["families"], g["kind"]
+    articles = browser.evaluate(v, "[...document.querySelectorAll('article.group')].map(a => "
+                                   "[a.dataset.kind, (a.querySelector('.families') || {}).textContent])")
+    assert articles == [[g["kind"], ", ".join(g["families"])] for g in d["groups"] + d["crashes"]]
+    # each drifting cell: a panel with the kinds attributed there, linked to their groups
+    by_kind = {g["kind"]: g for g in d["groups"] + d["crashes"]}
+    for c in fm["cells"]:
+        if not c["kinds"]:
+            continue
+        pid = shown[(c["family"], c["column"])]["href"]
+        rows = browser.evaluate(v, f"[...document.querySelectorAll('{pid} tbody tr')].map(tr => "
+                                   "[tr.cells[1].textContent, tr.cells[2].textContent, "
+                                   "document.getElementById(tr.querySelector('a').getAttribute('href').slice(1))"
+                                   ".dataset.kind])")
+        assert [(k, int(n.replace(",", ""))) for k, n, _ in rows] == list(c["kinds"].items())
+        assert all(k == target for k, _, target in rows)
+    # a click on a drifting cell shows its kinds and their minimized witnesses
+    cell = shown[("disk", "argv:qemu-0.9.1")]
+    panel = cell["href"]
+    assert browser.evaluate(v, f"getComputedStyle(document.querySelector('{panel}')).display") == "none"
+    browser.evaluate(v, f"location.hash = {json.dumps(panel)}")
+    assert browser.evaluate(v, f"getComputedStyle(document.querySelector('{panel}')).display") == "block"
+    first = browser.evaluate(v, f"document.querySelector('{panel} details[open] pre').textContent")
+    assert first == by_kind[next(iter(cells[("disk", "argv:qemu-0.9.1")]["kinds"]))]["witness"]
+    _artefacts(browser, v, "crosscheck-cell", shots)
 
 
 def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
