@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +89,12 @@ def _write(monkeypatch: pytest.MonkeyPatch, base: Path) -> dict[str, Path]:
     (repo / "virtconform.toml").write_text('include = ["domains/*.xml"]\ntargets = ["qemu-0.12.1", "qemu-0.9.1"]\n')
     config = ["check", "--config", str(repo / "virtconform.toml"), "--jobs", "1", "--no-cache"]
     assert main([*config, "--update"]) == 0
+    if shutil.which("git"):  # the base revision of the guest-ABI gate: the documents as locked
+        env = os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                            "GIT_COMMITTER_EMAIL": "t@t"}
+        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+            subprocess.run(["git", *cmd], cwd=repo, check=True, env=env, capture_output=True)
+        config += ["--base", "HEAD"]
     drift = repo / "domains" / "chardevs.xml"
     drift.write_text(drift.read_text().replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>"))  # -smp 2
     (repo / "domains" / "broken.xml").write_text("<domain type='kvm'><name>x &amp; y</name></domain>\n")
@@ -178,8 +185,8 @@ def _num(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _artefacts(browser: Browser, visit: Any, kind: str, tmp: Path) -> Path:
-    shot = browser.screenshot(visit, tmp / f"{kind}.png", max_height=2400)
+def _artefacts(browser: Browser, visit: Any, kind: str, tmp: Path, top: int = 0) -> Path:
+    shot = browser.screenshot(visit, tmp / f"{kind}.png", max_height=2400, top=top)
     assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     keep = os.environ.get("VIRTCONFORM_ARTEFACTS")
     if keep:
@@ -232,6 +239,21 @@ def test_coverage_page(browser: Browser, pages: dict[str, Path], shots: Path) ->
     assert len(rows) == len(d["missing"])
     for m, text in zip(d["missing"], listed, strict=True):
         assert m["path"] in text and m["kind"] in text and (m["detail"] or "–") in text
+    assert {(m["kind"], m["path"], m["detail"]) for m in d["missing"]} == \
+        {(i["kind"], i["path"], i["detail"]) for i in d["items"] if not i["documents"]}
+    # the schema's every element, attribute and value is on the page (exercised or listed missing)
+    from lxml import etree
+    rng = "{http://relaxng.org/ns/structure/1.0}"
+    declared: set[tuple[str, str]] = set()
+    for e in etree.parse(d["schema"], etree.XMLParser(resolve_entities=False, no_network=True)).iter(
+            f"{rng}element", f"{rng}attribute", f"{rng}value"):
+        kind = etree.QName(e).localname
+        name = (e.text or "").strip() if kind == "value" else e.get("name") or e.findtext(f"{rng}name")
+        declared.add((kind, name))
+    shown = browser.evaluate(v, "[...document.querySelectorAll('.tree li[data-kind]')].map(li => "
+                                "[li.dataset.kind, li.dataset.path, li.dataset.detail])")
+    on_page = {(k, detail if k == "value" else path.rsplit("/", 1)[-1].lstrip("@")) for k, path, detail in shown}
+    assert declared <= on_page, sorted(declared - on_page)
     # the tree: every pattern once, its document count as in the report
     tree = {(e["data"]["kind"], e["data"]["path"], e["data"]["detail"]): e for e in q(browser, v, ".tree li[data-kind]")}
     items = {(i["kind"], i["path"], i["detail"]): i for i in d["items"]}
@@ -363,7 +385,8 @@ def test_crosscheck_page_family_matrix(browser: Browser, pages: dict[str, Path],
     assert browser.evaluate(v, f"getComputedStyle(document.querySelector('{panel}')).display") == "block"
     first = browser.evaluate(v, f"document.querySelector('{panel} details[open] pre').textContent")
     assert first == by_kind[next(iter(cells[("disk", "argv:qemu-0.9.1")]["kinds"]))]["witness"]
-    _artefacts(browser, v, "crosscheck-cell", shots)
+    top = browser.evaluate(v, f"Math.max(0, document.querySelector('{panel}').offsetTop - 700)")
+    _artefacts(browser, v, "crosscheck-cell", shots, top=int(top))
 
 
 def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
@@ -371,7 +394,7 @@ def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> No
     v = load(browser, pages, "check", shots)
     lock = read_lock(pages["check"].parent / "repo" / "virtconform.lock")
     cells = {(e["data"]["doc"], e["data"]["target"]): e["data"]["state"]
-             for e in q(browser, v, "td[data-doc][data-target]")}
+             for e in q(browser, v, "td[data-doc][data-target]") if e["data"]["target"] != "guest ABI"}
     expected: dict[tuple[str, str], str] = {}
     for r in d["results"]:
         checks = {c["name"]: c for c in r["checks"]}
@@ -406,6 +429,39 @@ def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> No
         assert c["message"] in f["raw"]
         for line in c.get("details", []):
             assert line in f["raw"]  # the diff, line by line
+
+
+def test_check_page_guest_abi_column(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
+    """With --base, the matrix has a guest-ABI column: each cell the gate's verdict on the
+    document against the base revision, a failing one linked to its finding."""
+    d = report(pages, "check")
+    checks = {r["document"]: {c["name"]: c for c in r["checks"]} for r in d["results"]}
+    checks = {doc: cs for doc, cs in checks.items() if "valid" in cs}
+    if not any("guest ABI" in cs for cs in checks.values()):
+        pytest.skip("git is not installed: no base revision, so no guest-ABI gate")
+    v = browser.open(pages["check"] / "index.html")
+    assert v.errors == []
+    heads = browser.evaluate(v, "[...document.querySelector('table.matrix').tHead.rows[0].cells]"
+                                ".map(th => th.textContent)")
+    assert heads == ["document", *d["targets"], "guest ABI"]
+    cells = {e["data"]["doc"]: e for e in q(browser, v, "td[data-doc][data-target='guest ABI']")}
+    state = {"passed": "pass", "failed": "changed", "skipped": "skipped"}
+    expected = {doc: "invalid" if cs["valid"]["status"] == "failed" else
+                "unchecked" if cs["guest ABI"]["message"].startswith("guest ABI NOT CHECKED") else
+                state[cs["guest ABI"]["status"]] for doc, cs in checks.items()}
+    assert {doc: e["data"]["state"] for doc, e in cells.items()} == expected
+    # the vCPU count changed since the base: the guest sees another machine
+    assert expected["domains/chardevs.xml"] == "changed"
+    assert expected["domains/new-one.xml"] == "pass" and "new since" in checks["domains/new-one.xml"]["guest ABI"]["message"]
+    assert expected["domains/broken.xml"] == "invalid" and expected["domains/fat-dirs.xml"] == "pass"
+    for doc in [doc for doc, st in expected.items() if st == "changed"]:
+        href = browser.evaluate(v, f"document.querySelector('td[data-target=\"guest ABI\"][data-doc="
+                                   f"{json.dumps(doc)}] a').getAttribute('href')")
+        article = q(browser, v, href)[0]
+        assert article["data"] == {"doc": doc, "check": "guest ABI"}
+        assert checks[doc]["guest ABI"]["message"] in article["raw"]
+    per = {e["data"]["state"]: _num(e["text"]) for e in q(browser, v, "#per-target td[data-target='guest ABI']")}
+    assert {s: n for s, n in per.items() if n} == {s: list(expected.values()).count(s) for s in set(expected.values())}
 
 
 def test_fuzz_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:

@@ -225,7 +225,7 @@ class _Renderer:
                                      class_="noprint", open=True if not shown else None))
             what = join([f"{c['drift']:,} of {c['compared']:,} drift" if c["drift"] else "",
                          "; " if c["drift"] and c["libvirt_crashes"] else "",
-                         f"libvirt crashed {c['libvirt_crashes']:,} times" if c["libvirt_crashes"] else ""])
+                         f"libvirt crashed {plural(c['libvirt_crashes'], 'time')}" if c["libvirt_crashes"] else ""])
             out.append(tag("section", tag("h3", name, ": ", what),
                            table(f"Kinds attributed to {name}", ["#", "kind", "here", "attributed by"],
                                  rows, numeric=(2,)),
