@@ -387,6 +387,12 @@ def test_crosscheck_page_family_matrix(browser: Browser, pages: dict[str, Path],
     assert first == by_kind[next(iter(cells[("disk", "argv:qemu-0.9.1")]["kinds"]))]["witness"]
     top = browser.evaluate(v, f"Math.max(0, document.querySelector('{panel}').offsetTop - 700)")
     _artefacts(browser, v, "crosscheck-cell", shots, top=int(top))
+    # printed on A4 (about 718 CSS pixels between the margins), nothing runs off the page
+    paper = browser.open(pages["crosscheck"] / "index.html", width=718)
+    browser.call("Emulation.setEmulatedMedia", paper.session, media="print")
+    wide = browser.evaluate(paper, "[...document.querySelectorAll('main *')].filter(e => "
+                                   "e.getBoundingClientRect().right > 730).map(e => e.tagName + '#' + e.id)")
+    assert wide == []
 
 
 def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:

@@ -17,6 +17,7 @@ from .html import (
     band,
     band_legend,
     figure,
+    h,
     join,
     line_diff,
     number,
@@ -62,6 +63,11 @@ def _column_mode(c: dict[str, Any]) -> str:
 
 def _column_name(c: dict[str, Any]) -> str:
     return f"argv {c['label']}" if c["mode"] == "argv" else c["mode"]
+
+
+def _breakable(label: str) -> Html:
+    """A column label that may wrap after its dashes (qemu-kvm-0.11.0-rc2), not inside words."""
+    return Html("-<wbr>".join(h(part) for part in label.split("-")))
 
 
 def _row_note(r: dict[str, Any]) -> Html:
@@ -144,8 +150,8 @@ class _Renderer:
         cols = m["columns"]
         cells = {(c["family"], c["column"]): c for c in m["cells"]}
         head = tag("thead", tag("tr", tag("th", "device family", scope="col"),
-                                *[tag("th", tag("span", _column_mode(c), class_="sub"), c["label"] if
-                                      c["mode"] == "argv" else c["mode"], scope="col", data_column=c["id"])
+                                *[tag("th", tag("span", _column_mode(c), class_="sub"), _breakable(c["label"] if
+                                      c["mode"] == "argv" else c["mode"]), scope="col", data_column=c["id"])
                                   for c in cols]))
         rows = []
         for r in m["rows"]:
@@ -349,9 +355,9 @@ class _Renderer:
                               "line under each capability set (a QEMU release), argv2xml over every set. A cell "
                               "counts the comparisons whose document has the family or whose disagreement is "
                               "attributed to it: agree / compared, and the share.", class_="muted"),
-                     tag("div", tag("div", self.family_matrix(), class_="scroll"),
-                         tag("aside", self.drift_summary(), band_legend(), class_="side",
-                             aria_label="where the families drift"), class_="with-side"),
+                     tag("div", tag("aside", self.drift_summary(), band_legend(), class_="side",
+                                    aria_label="where the families drift"),
+                         tag("div", self.family_matrix(), class_="scroll"), class_="with-side"),
                      self.family_notes(), self.family_panels())
         page.add("matrix", "Agreement by mode and capability set",
                  tag("p", "Each cell: documents that agree / documents compared (deliberate deviations, "

@@ -223,16 +223,16 @@ h4 { font-size: .95rem; margin: .6rem 0 .2rem; }
 table.heat { border-collapse: separate; border-spacing: 3px; margin-left: -3px; }
 table.heat caption { padding-left: 3px; }
 table.heat th, table.heat td { border: none; }
-table.heat thead th { background: none; text-align: center; vertical-align: bottom; white-space: nowrap;
-  padding: 0 .4rem .15rem; }
+table.heat thead th { background: none; text-align: center; vertical-align: bottom; max-width: 8rem;
+  padding: 0 .4rem .15rem; line-height: 1.2; }
 table.heat thead th:first-child { text-align: right; }
 table.heat .sub { display: block; font-size: .75em; font-weight: 400; color: var(--muted); }
 table.heat tbody th { text-align: right; white-space: nowrap; padding: .15rem .6rem .15rem .2rem;
   vertical-align: middle; }
 table.heat .fam { font-weight: 600; }
 table.heat .els { display: block; font-size: .75em; font-weight: 400; color: var(--muted); }
-table.heat td { text-align: center; min-width: 7.2rem; padding: .2rem .45rem; border-radius: 4px;
-  line-height: 1.25; vertical-align: middle; }
+table.heat td { text-align: center; min-width: 7.2rem; padding: .15rem .45rem; border-radius: 4px;
+  line-height: 1.2; vertical-align: middle; white-space: nowrap; }
 table.heat td .frac { display: block; font-weight: 600; }
 table.heat td .share { font-size: .82em; }
 table.heat td a { display: inline-block; margin-left: .35em; font-size: .82em; font-weight: 700; color: var(--bad); }
@@ -244,7 +244,10 @@ table.heat tr.unexercised th { color: var(--muted); }
 table.heat tbody tr:hover th { text-decoration: underline; }
 .with-side { display: flex; flex-wrap: wrap; gap: .5rem 2rem; align-items: flex-start; }
 .with-side > .scroll { flex: 0 1 auto; }
-.with-side > .side { flex: 1 1 16rem; min-width: 14rem; max-width: 28rem; }
+.with-side > .side { flex: 1 1 17rem; min-width: 14rem; }
+.with-side > .side .driftlist { columns: 18rem; column-gap: 2rem; }
+.with-side > .side .driftlist li { break-inside: avoid; }
+.with-side > .side p.small { max-width: 40rem; }
 .side h3 { margin-top: .3rem; }
 .driftlist { padding-left: 1.1rem; margin: .3rem 0 .6rem; }
 .driftlist li { margin: .15rem 0; }
@@ -297,6 +300,13 @@ footer { color: var(--muted); margin-top: 2.5rem; padding-bottom: 2rem; border-t
   .cellkinds { display: block; border: none; padding: 0; }
   .two { display: block; }
   .with-side { display: block; }
+  table { font-size: 8.5pt; }
+  thead th, thead th.num { white-space: normal; }
+  th, td { padding: .15rem .3rem; }
+  table.heat { font-size: 8pt; border-spacing: 2px; }
+  table.heat td { min-width: 0; padding: .1rem .2rem; }
+  table.heat thead th { max-width: 5.5rem; padding: 0 .15rem; }
+  .with-side > .side .driftlist { columns: auto; }
 }
 """
 
