@@ -134,6 +134,20 @@ def test_each_page_is_one_self_contained_file(pages: dict[str, Path], kind: str)
     assert "@media print" in text
 
 
+def test_the_family_matrix_as_a_file_says_the_jsons_numbers(pages: dict[str, Path]) -> None:
+    """Without a browser too: every cell of the matrix device family x release, as written."""
+    from lxml import html
+    d = report(pages, "crosscheck")
+    doc = html.fromstring((pages["crosscheck"] / "index.html").read_bytes())
+    cells = {(td.get("data-family"), td.get("data-column")): td for td in doc.xpath("//table[@id='family-matrix']//td")}
+    assert set(cells) == {(c["family"], c["column"]) for c in d["families"]["cells"]}
+    for c in d["families"]["cells"]:
+        td = cells[(c["family"], c["column"])]
+        frac = td.xpath("string(.//span[@class='frac'])") or None
+        assert frac == (f"{c['agree']:,}/{c['compared']:,}" if c["compared"] else None)
+        assert td.xpath("string(.//a[@class='drift'])") == (f"{c['drift']:,} drift" if c["drift"] else "")
+
+
 def test_the_check_json_beside_the_page_is_the_commands_json(pages: dict[str, Path]) -> None:
     beside = report(pages, "check")
     printed = json.loads((pages["check"].parent / "check.json").read_text())
