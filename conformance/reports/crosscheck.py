@@ -30,6 +30,8 @@ from .html import (
 )
 from .svg import MatrixCell, matrix
 
+#: drifting cells listed beside the matrix (all of them are in it)
+_SUMMARY = 12
 ANY = "-"      # the capability-set column of modes that have none (xml2xml)
 ANY_LABEL = "(no set)"
 ALL = "all"    # the totals column
@@ -193,7 +195,7 @@ class _Renderer:
         if not drifting:
             return join([tag("h3", "No drift"), tag("p", "Every family agrees in every column.")])
         items = []
-        for c in drifting:
+        for c in drifting[:_SUMMARY]:
             n = len(c["kinds"])
             counts = join([f"{c['drift']:,} of {c['compared']:,} drift" if c["drift"] else "",
                            f"{', ' if c['drift'] else ''}{plural(c['libvirt_crashes'], 'crash', 'crashes')}"
@@ -202,6 +204,9 @@ class _Renderer:
                                        href=f"#{family_cell_id(c['family'], c['column'])}"),
                              ": ", counts, tag("span", f" ({plural(n, 'kind')})", class_="muted"),
                              data_family=c["family"], data_column=c["column"]))
+        if len(drifting) > _SUMMARY:
+            items.append(tag("li", f"… and {plural(len(drifting) - _SUMMARY, 'cell')} more (in the matrix)",
+                             class_="muted"))
         how = tag("p", "A disagreement belongs to the family whose option or XML element it names; failing "
                        "that, to the families its minimized witness keeps (the domain's own parts are the "
                        "machine's).", class_="muted small")
