@@ -61,5 +61,6 @@ FAMILY = Family(
     # the SB16 is an ISA card and the PC speaker is no card at all
     pci=lambda s, i: s.model not in ("sb16", "pcspk"),
     alias=_alias,
+    guest_name=lambda s, i: (f"sound {s.model}", {}),
     options={"-soundhw": Option(_soundhw_opt)},
 )
