@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import MemBalloon
+from ..model.balloon import MemBalloon
 from .address import address_opt
 from .argvstate import ArgvState
 from .context import Build

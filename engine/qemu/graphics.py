@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..caps.profiles import SDL_ENV_COPY
-from ..model.devices_misc import Graphics
+from ..model.graphics import Graphics
 from .argvstate import ArgvState
 from .argvvalues import ArgError, str_to_int, wrap_int
 from .context import Build

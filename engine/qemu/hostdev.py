@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.address import HostPciAddress, HostUsbAddress
-from ..model.devices_misc import Hostdev, HostdevSource
+from ..model.hostdev import Hostdev, HostdevSource
 from .address import address_opt
 from .argvstate import ArgvState
 from .argvvalues import ArgError, as_unsigned, str_to_int

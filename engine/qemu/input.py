@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Input
+from ..model.input import Input
 from .argvstate import ArgvState
 from .context import Build
 from .family import Family, Option

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Sound
+from ..model.sound import Sound
 from .address import address_opt
 from .argvstate import ArgvState
 from .context import Build

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Video, VideoModel, default_video_ram
+from ..model.video import Video, VideoModel, default_video_ram
 from .argvstate import ArgvState
 from .argvvalues import ArgError
 from .context import Build
