@@ -15,11 +15,13 @@ import uuid as _uuid
 from typing import Protocol
 
 from .model.address import DriveAddress, VirtioSerialAddress
+from .model.balloon import MemBalloon
 from .model.base import Element
 from .model.chardev import CharDev
 from .model.controller import Controller
-from .model.devices_misc import Input, MemBalloon, Video, VideoModel, default_video_ram, default_video_type
 from .model.domain import BOOT_DEVS, Boot, Clock, Devices, Domain, Os, OsType
+from .model.input import Input
+from .model.video import Video, VideoModel, default_video_ram, default_video_type
 
 _UUID_NS = _uuid.UUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8")
 BOOT_LAST = 4

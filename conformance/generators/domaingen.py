@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -31,22 +33,59 @@ from ..grammar import regexgen
 from ..grammar.rng import Attribute, Choice, Element, Grammar, Group, Name, Pattern, Ref, Value, shipped
 from ..grammar.walker import Chooser, RandomChooser, Walker
 
+if TYPE_CHECKING:
+    from virtconform.engine.caps.guests import Capabilities
+
 _SANE_TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 _HOSTILE_TEXT = _SANE_TEXT + " ,=&<>'\":;/"
 
-# (weight, domain type, os type, arch or None, emulator, machines)
-GUESTS: list[tuple[int, str, str, str | None, str, list[str]]] = [
-    (20, "qemu", "hvm", None, "/usr/bin/qemu-system-x86_64", ["pc-0.11", "pc", "pc-0.10", "isapc"]),
-    (25, "qemu", "hvm", "i686", "/usr/bin/qemu", ["pc", "isapc"]),
-    (15, "qemu", "hvm", "x86_64", "/usr/bin/qemu-system-x86_64", ["pc", "pc-0.11", "pc-0.10", "isapc"]),
-    (15, "kvm", "hvm", None, "/usr/bin/kvm", ["pc", "isapc"]),
-    (15, "kvm", "hvm", "x86_64", "/usr/bin/kvm", ["pc", "isapc"]),
-    (6, "kvm", "xen", "x86_64", "/usr/bin/xenner", ["xenner"]),
-]
+@dataclass(frozen=True)
+class GuestChoice:
+    """A guest the host's capabilities offer: virt type, os type, arch (None: left out,
+    so libvirt picks its default arch), the emulator to name and the machine types."""
 
-#: guest weights for ``generate``: mostly i686 guests, which libvirt's test driver
-#: (i686 guests only) also accepts; the properties keep the even mix of GUESTS.
-PORTABLE_WEIGHTS = [4, 80, 5, 3, 4, 4]
+    virt_type: str
+    os_type: str
+    arch: str | None
+    emulator: str
+    machines: tuple[str, ...]
+
+
+def guest_choices(caps: Capabilities) -> list[GuestChoice]:
+    """Every (guest, domain type) of the capabilities, in their order, each also without
+    an arch where it is the default arch libvirt picks for its os and virt type.
+
+    The emulator is the domain's own, else the guest's; a guest that is not hvm runs on
+    the guest's own emulator (libvirt reads a command line as a Xen guest only when its
+    emulator is xenner)."""
+    out: list[GuestChoice] = []
+    for g in caps.guests:
+        for vtype, d in g.domains.items():
+            emulator = (d.emulator if g.os_type == "hvm" else None) or g.emulator or d.emulator
+            if emulator is None:
+                continue
+            machines = tuple(m.name for m in d.machines or g.machines)
+            if caps.default_arch(g.os_type, vtype) == g.arch:
+                out.append(GuestChoice(vtype, g.os_type, None, emulator, machines))
+            out.append(GuestChoice(vtype, g.os_type, g.arch, emulator, machines))
+    return out
+
+
+def _host_guests() -> list[GuestChoice]:
+    from virtconform.engine.caps.profiles import get_profile
+    return guest_choices(get_profile("libvirt-test").capabilities)
+
+
+def even_weight(g: GuestChoice) -> int:
+    """The properties see every guest the host offers as often."""
+    return 1
+
+
+def portable_weight(g: GuestChoice) -> int:
+    """``generate`` makes mostly i686 guests, which libvirt's test driver (i686 guests
+    only) also accepts."""
+    return 20 if g.arch == "i686" else 1
+
 
 #: {define: {alternative name: weight}}; unnamed alternatives weigh 1
 WEIGHTS: dict[str, dict[str, float]] = {
@@ -196,14 +235,14 @@ def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
 
 
 def generate_domain(ch: Chooser, *, grammar: Grammar | None = None, hostile: bool = False,
-                    refine: bool = True, guest_weights: list[int] | None = None,
+                    refine: bool = True, guest_weight: Callable[[GuestChoice], int] = even_weight,
                     for_libvirt_schema: bool = False) -> etree._Element:
     """One domain document as an lxml element (schema-valid; refined unless told not to)."""
     g = grammar or shipped()
     w = make_walker(ch, hostile=hostile)
     root = w.document(g.start)
     if refine:
-        Refiner(ch, root, hostile=hostile, guest_weights=guest_weights,
+        Refiner(ch, root, hostile=hostile, guest_weight=guest_weight,
                 for_libvirt_schema=for_libvirt_schema).run()
     return root
 
@@ -214,7 +253,7 @@ def numbered_domain(seed: int, k: int, *, refine: bool = True,
     stream (``random.Random("S:k")``, so any document can be made alone) and a name unique
     in the batch; the chooser is returned for what else the caller draws from it."""
     ch = RandomChooser(random.Random(f"{seed}:{k}"))
-    root = generate_domain(ch, refine=refine, hostile=hostile, guest_weights=PORTABLE_WEIGHTS,
+    root = generate_domain(ch, refine=refine, hostile=hostile, guest_weight=portable_weight,
                            for_libvirt_schema=True)
     name = root.find("name")
     if name is not None:  # unique across the batch: all documents can be defined on one host
@@ -243,8 +282,10 @@ class Refiner:
     """Engine-aware fix-ups on a generated tree; every change stays schema-valid."""
 
     def __init__(self, ch: Chooser, root: etree._Element, *, hostile: bool = False,
-                 guest_weights: list[int] | None = None, for_libvirt_schema: bool = False) -> None:
-        self.guest_weights = guest_weights or [g[0] for g in GUESTS]
+                 guest_weight: Callable[[GuestChoice], int] = even_weight,
+                 for_libvirt_schema: bool = False, guests: list[GuestChoice] | None = None) -> None:
+        self.guest_weight = guest_weight
+        self.guests = _host_guests() if guests is None else guests
         self.ch = ch
         self.root = root
         self.hostile = hostile
@@ -302,8 +343,8 @@ class Refiner:
         etree.SubElement(serial, "source", path=f"/tmp/{_from_regex(self.ch, '[a-z]{4,6}')},id=evil")
 
     # ---------------------------------------------------------------- guest
-    def _guest_choice(self, xen: bool) -> tuple[int, str, str, str | None, str, list[str]]:
-        choices = [(w, g) for w, g in zip(self.guest_weights, GUESTS, strict=True) if (g[2] == "xen") == xen]
+    def _guest_choice(self, xen: bool) -> GuestChoice:
+        choices = [(self.guest_weight(g), g) for g in self.guests if (g.os_type == "xen") == xen]
         total = self.ch.integer(0, sum(w for w, _ in choices) - 1)
         for w, cand in choices:
             total -= w
@@ -325,7 +366,8 @@ class Refiner:
             ostype.text = "hvm"
             etree.SubElement(os_, "boot", dev="hd")
             kind = "hvm"
-        _, vtype, _, arch, emulator, machines = self._guest_choice(kind != "hvm")
+        choice = self._guest_choice(kind != "hvm")
+        vtype, arch, emulator, machines = choice.virt_type, choice.arch, choice.emulator, list(choice.machines)
         r.set("type", vtype)
         boot = r.find("bootloader")
         if boot is not None and not (boot.text or "").strip():

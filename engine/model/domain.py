@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from . import cvalues
+from .balloon import MemBalloon
 from .base import (
     Attr,
     Child,
@@ -27,9 +28,15 @@ from .base import (
 )
 from .chardev import CharDev
 from .controller import Controller
-from .devices_misc import Filesystem, Graphics, Hostdev, Input, MemBalloon, Sound, Video, Watchdog
 from .disk import Disk
+from .filesystem import Filesystem
+from .graphics import Graphics
+from .hostdev import Hostdev
+from .input import Input
 from .net import Interface
+from .sound import Sound
+from .video import Video
+from .watchdog import Watchdog
 
 VIRT_TYPES = ("qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "vserver", "ldom", "test",
               "vmware", "hyperv", "vbox", "one", "phyp")

@@ -179,6 +179,7 @@ FAMILY = Family(
     pci=lambda n, i: True,
     pci_address_only="Network interfaces",
     alias=_net_alias,
+    guest_name=lambda n, i: (f"interface {n.mac}", {"model": n.model or "QEMU's default"}),
     options={"-net": Option(_net_opt)},
     prescan={"-net": _prescan_net},
 )
