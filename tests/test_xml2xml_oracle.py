@@ -228,6 +228,13 @@ P += ["<input/>", "<input type='bogus'/>", "<input type='mouse' bus='ps2'/><inpu
       "<watchdog/>", "<watchdog model='bogus'/>", "<watchdog model='ib700' action='bogus'/>", "<watchdog model='i6300esb' action='none'/>",
       "<memballoon/>", "<memballoon model='none'/>", "<memballoon model='virtio'/><memballoon model='xen'/>",
       "<hostdev mode='capabilities' type='pci'><source><address slot='3'/></source></hostdev>", "<channel type='pty'/>",
+      # virtio-serial ports are numbered by the address, whatever the channel's target
+      "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='1'/><address type='virtio-serial'/></channel>"
+      "<channel type='pty'><target type='virtio'/></channel>",
+      "<channel type='pty'><target type='virtio'/></channel><channel type='pty'><target type='guestfwd' "
+      "address='10.0.2.1' port='1'/><address type='virtio-serial'/></channel>",
+      "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='1'/><address type='virtio-serial' port='5'/>"
+      "</channel><channel type='pty'><target type='virtio'/></channel>",
       "<hostdev/>", "<hostdev type='usb'/>", "<hostdev type='pci'/>", "<hostdev mode='bogus' type='pci'/>",
       "<hostdev type='usb'><source><vendor id='0'/><product id='1'/></source></hostdev>",
       "<hostdev type='usb'><source><vendor id='010'/><product id='0x1'/></source></hostdev>",
