@@ -4,8 +4,8 @@
 (virt-install and virt-manager guests, ``virsh dumpxml`` of running and defined domains,
 libvirt's documentation and the test data of its Xen, LXC, OpenVZ, VirtualBox, ESX and UML
 drivers) and QEMU command lines as libvirt and people launched them. Every document goes
-through xml2xml, argv for every named capability set (and a -device QEMU with every later
-flag) and argv2xml of libvirt's lines; every command line through argv2xml as it is. The
+through xml2xml, argv for every named capability set (and a -device QEMU with later flags,
+one that takes -domid) and argv2xml of libvirt's lines; every command line through argv2xml as it is. The
 expected answers are never written here: the crosscheck asks ../shared/oracle at run time.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_every_mode_agrees_with_libvirt(capsys: pytest.CaptureFixture[str]) -> N
         pytest.skip("../shared/oracle is not present")
     from virtconform.conformance.cli.main import main
     from virtconform.engine.caps.flags import NAMED_SETS
-    caps = [a for name in NAMED_SETS for a in ("--caps", name)] + ["--caps", LATER_QEMU]
+    caps = [a for name in NAMED_SETS for a in ("--caps", name)] + ["--caps", LATER_QEMU, "--caps", "qemu-0.12.1,domid"]
     rc = main(["crosscheck", "--oracle", str(oracle), "--json", "--minimize-seconds", "5", *caps, str(REALISTIC)])
     report = json.loads(capsys.readouterr().out)
     problems = [(g["kind"], g["example"], g["witness"][:600]) for g in report["groups"] + report["crashes"]]

@@ -56,7 +56,9 @@ class Ours:
         from virtconform.engine.qemu.builder import build_command_line
 
         def line() -> str:
-            cmd = build_command_line(dom, flags, profile=self.profile, conf=_conf(), now=now)
+            # the host's domain id: libvirt's test host runs a QEMU with -domid as domain 6
+            cmd = build_command_line(dom, flags, profile=self.profile, conf=_conf(), now=now,
+                                     domid=self.profile.domid_for(flags))
             return " ".join([f"{k}={v}" for k, v in cmd.env] + list(cmd.argv)) + "\n"
         return _answer(line)
 
