@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -56,10 +57,15 @@ def working_set(vc: list[str], root: Path) -> int:
     return kept
 
 
-def once(cmd: list[str], cwd: Path) -> tuple[float, int]:
+def once(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the process and its workers, exit status)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0, r.returncode
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, r.returncode
 
 
 def main() -> int:
@@ -85,23 +91,29 @@ def main() -> int:
         for cmd in cmds.values():
             once(cmd, root)
         times: dict[str, list[float]] = {k: [] for k in cmds}
+        cpus: dict[str, list[float]] = {k: [] for k in cmds}
         codes: dict[str, set[int]] = {k: set() for k in cmds}
         for _ in range(args.runs):
             for label, cmd in cmds.items():
-                t, rc = once(cmd, root)
+                t, cpu, rc = once(cmd, root)
                 times[label].append(t)
+                cpus[label].append(cpu)
                 codes[label].add(rc)
         xl = min(times.get("xmllint --relaxng (300 files)", [0])) or None
         print(f"\nwall time over {args.runs} interleaved runs:")
         print(f"  {'command':32s} {'min ms':>8s} {'median':>8s} {'doc-targets/s':>14s}"
-              + (f" {'x xmllint':>10s}" if xl else "") + "  exit")
+              + (f" {'x xmllint':>10s}" if xl else "") + f" {'CPU ms':>8s}  exit")
         for label, ts in times.items():
             m = min(ts)
             rate = f"{work / m:14,.0f}" if label.startswith("check") else f"{'':14s}"
             row = f"  {label:32s} {1000 * m:8.1f} {1000 * statistics.median(ts):8.1f} {rate}"
             if xl:
                 row += f" {m / xl:10.2f}"
+            row += f" {1000 * min(cpus[label]):8.1f}"
             print(row + f"  {','.join(map(str, sorted(codes[label])))}")
+        print("  (CPU ms: user+system of the process and its workers, least of the runs; a loaded\n"
+              "   machine stretches wall time far more than CPU time. With N cores free, a run\n"
+              "   whose work divides takes about CPU/N plus its serial start-up.)")
         return 0
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -1,7 +1,7 @@
 """What the guest sees of a domain (its ABI), and what changed between two versions.
 
 The guest sees what QEMU is told, not what the XML says: libvirt 0.8.3 gives ``-m`` the
-``<currentMemory>``, a disk serial reaches the guest only when QEMU takes one, a PCI slot
+``<memory>`` (the balloon's target, ``<currentMemory>``, is set at run time), a disk serial reaches the guest only when QEMU takes one, a PCI slot
 is whatever the builder assigned. So the view is taken per capability set, from the
 command line built for it: machine-wide facts are read from the argv (``-M``, ``-m``,
 ``-smp``, ``-uuid``, ACPI, clock), each device is named as a person names it
@@ -134,58 +134,16 @@ def pin_for(slot: int) -> str:
 
 
 def _devices(dom: Any) -> Iterator[tuple[str, str, Any, dict[str, str | None]]]:
-    """(family, name, device, guest-visible properties) for every device of ``dom``."""
-    d = dom.devices
-    for disk in d.disks:
-        yield "disk", f"disk {disk.dst}", disk, {
-            "device": disk.device, "bus": disk.bus, "read-only": "yes" if disk.readonly else None,
-            "serial": getattr(disk, "serial", None)}
-    for c in d.controllers:
-        yield "controller", f"controller {c.type} {c.index}", c, {
-            "ports": _s(c.ports), "vectors": _s(c.vectors)}
-    for n in d.interfaces:
-        yield "interface", f"interface {n.mac}", n, {"model": n.model or "QEMU's default"}
-    for kind, items in (("serial", d.serials), ("parallel", d.parallels)):
-        for i, ch in enumerate(items):
-            port = ch.target.port if ch.target is not None and ch.target.port is not None else i
-            yield kind, f"{kind} port {port}", ch, {}
-    for ch in d.channels:
-        t = ch.target
-        if t is not None and t.type == "guestfwd":
-            yield "channel", f"channel guestfwd {t.address}:{t.port}", ch, {}
-        else:
-            yield "channel", f"channel {t.name if t is not None and t.name else '(unnamed)'}", ch, {}
-    for s in d.sounds:
-        yield "sound", f"sound {s.model}", s, {}
-    for i, v in enumerate(d.videos):
-        m = v.model
-        yield "video", "video" if i == 0 else f"video {i + 1}", v, {
-            "model": m.type if m else None, "vram": _s(m.vram if m else None),
-            "heads": _s(m.heads if m else None)}
-    for h in d.hostdevs:
-        yield "hostdev", f"hostdev {_hostdev_name(h)}", h, {}
-    for inp in d.inputs:
-        yield "input", f"input {inp.type} {inp.bus}", inp, {}
-    if d.watchdog is not None:
-        yield "watchdog", "watchdog", d.watchdog, {"model": d.watchdog.model}
-    if d.memballoon is not None:
-        yield "memballoon", "memory balloon", d.memballoon, {"model": d.memballoon.model}
+    """(family, name, device, guest-visible properties) for every device of ``dom``: each
+    family of engine/qemu/registry.py says how a person names its devices (``guest_name``)."""
+    from .qemu.registry import FAMILIES
 
-
-def _s(v: Any) -> str | None:
-    return None if v is None else str(v)
-
-
-def _hostdev_name(h: Any) -> str:
-    src = h.source
-    if src is not None and src.vendor is not None:
-        return f"usb {src.vendor:04x}:{src.product:04x}"
-    a = src.address if src is not None else None
-    if a is not None and getattr(a, "slot", None) is not None:
-        return f"pci {a.domain:04x}:{a.bus:02x}:{a.slot:02x}.{a.function:x}"
-    if a is not None:
-        return f"usb {a.bus}.{a.device}"
-    return h.type or "device"
+    for fam in FAMILIES:
+        if not fam.guest_sees:
+            continue
+        for i, dev in enumerate(fam.devices(dom.devices)):
+            name, props = fam.guest_name(dev, i) if fam.guest_name else (f"{fam.name} {i + 1}", {})
+            yield fam.name, name, dev, props
 
 
 def guest_view(dom: Any, argv: list[str], flags: Iterable[str], data: bytes | None = None) -> GuestView:
@@ -206,7 +164,7 @@ def guest_view(dom: Any, argv: list[str], flags: Iterable[str], data: bytes | No
          ("type",)),
         ("accelerator", accel, ("domain",)),
         ("memory", f"{_first(opts, '-m')} MiB" if _first(opts, "-m") else None,
-         ("currentMemory", "memory")),
+         ("memory",)),
         ("vcpus", smp, ("vcpu", "topology")),
         ("uuid", _first(opts, "-uuid"), ("uuid",)),
         ("acpi", "off" if _first(opts, "-no-acpi") is not None else "on", ("features", "os")),

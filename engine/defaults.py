@@ -1,7 +1,13 @@
-"""What libvirt 0.8.3 adds after parsing a domain (virDomainDefParseXML and friends).
+"""What libvirt 0.8.3 decides while and after reading a domain (virDomainDefParseXML).
 
 Applied to an inactive definition: no ids, no runtime state. The result is what
-libvirt would format back, and what the command-line builder starts from.
+libvirt would format back, and what the command-line builder starts from. The
+element-local rules live with the model classes (their ``parsed`` hooks); here
+are the rules that need the whole domain or the host, in libvirt's order (which
+decides the first error of a document with several): the guest's OS against the
+capabilities, then each kind of device with the rules that depend on the guest,
+the security label, the CPU, the implicit controllers; last what libvirt's
+formatter cannot print.
 """
 from __future__ import annotations
 
@@ -9,9 +15,13 @@ import uuid as _uuid
 from typing import Protocol
 
 from .model.address import DriveAddress, VirtioSerialAddress
+from .model.balloon import MemBalloon
+from .model.base import Element
+from .model.chardev import CharDev
 from .model.controller import Controller
-from .model.devices_misc import Input, MemBalloon, Video, VideoModel, default_video_ram, default_video_type
-from .model.domain import CPUMASK_LEN, Boot, Clock, Devices, Domain, Vcpu
+from .model.domain import BOOT_DEVS, Boot, Clock, Devices, Domain, Os, OsType
+from .model.input import Input
+from .model.video import Video, VideoModel, default_video_ram, default_video_type
 
 _UUID_NS = _uuid.UUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8")
 BOOT_LAST = 4
@@ -33,48 +43,52 @@ def generated_uuid(name: str) -> str:
 
 
 def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
-    """Fill in libvirt's defaults in place; raise located ConfigErrors like libvirt."""
-    if dom.type is None:
-        raise dom.error("missing domain type attribute")
+    """Fill in libvirt's defaults in place; raise located ConfigErrors like libvirt.
+
+    A domain read from XML (``Domain.parse``) has its devices, security label and
+    CPU read here, after its OS; a domain built by hand keeps the ones it has."""
     dom.id = None
-    if not dom.name:
-        raise dom.error("missing domain name")
     if dom.uuid is None:
         dom.uuid = generated_uuid(dom.name)
-    if dom.memory is None:
-        raise dom.error("missing memory element")
-    if dom.current_memory is None:
-        dom.current_memory = dom.memory
-    if dom.memory_backing is not None and not dom.memory_backing.hugepages:
-        dom.memory_backing = None
-    if dom.vcpu is None:
-        dom.vcpu = Vcpu(count=1)
-    if dom.vcpu.cpuset is not None and len(dom.vcpu.cpuset) == CPUMASK_LEN:
-        dom.vcpu.cpuset = None
+    if dom.clock is None:
+        dom.clock = Clock(offset="utc")
     _os_defaults(dom, caps)
-    if dom.features is not None and not any(
-            (dom.features.acpi, dom.features.apic, dom.features.pae)):
-        dom.features = None
-    _clock_defaults(dom)
-    if dom.cpu is not None:
-        _cpu_defaults(dom)
-        if not (dom.cpu.model or dom.cpu.topology or dom.cpu.features):
-            dom.cpu = None  # nothing left to say about the CPU
-    if dom.devices is None:
-        dom.devices = Devices()
-    _device_defaults(dom, caps)
+    rules = _DeviceRules(dom, caps)
+    if dom.devices is None and dom.source_element is not None:
+        dom.read_devices(rules.on_item)
+        dom.seclabel = dom.read_seclabel()
+        dom.cpu = dom.read_cpu()
+    else:
+        if dom.devices is None:
+            dom.devices = Devices()
+            dom.devices._src = dom._src
+        rules.replay(dom.devices)
+    add_implicit_controllers(dom.devices)
+    for el in dom.walk():
+        check = getattr(el, "printable", None)
+        if check is not None:
+            check()
     return dom
 
 
 def _os_defaults(dom: Domain, caps: GuestCaps) -> None:
     os_ = dom.os
-    if os_ is None or os_.type is None or not os_.type.name:
-        raise dom.error("an os_type must be specified")
+    if os_ is None:
+        os_ = dom.os = Os()
+        os_._src = dom._src
+    if os_.type is None or not os_.type.name:
+        if not dom.bootloader:
+            raise dom.error("unknown OS type no OS type")
+        if os_.type is None:
+            os_.type = OsType()
+            os_.type._src = os_._src
+        os_.type.name = "xen"
     t = os_.type
     if dom.type == "xen" and t.name == "linux":
         t.name = "xen"
+    t.legacy_linux = dom.type == "xen" and t.name == "xen"
     if not caps.supports_os_type(t.name):
-        raise os_.error(f"no support found for os <type> '{t.name}'")
+        raise os_.error(f"unknown OS type {t.name}")
     if t.arch is not None:
         if not caps.supports(t.name, t.arch):
             raise os_.error(f"os type '{t.name}' & arch '{t.arch}' combination is not supported")
@@ -84,135 +98,126 @@ def _os_defaults(dom: Domain, caps: GuestCaps) -> None:
             raise os_.error(f"no supported architecture for os type '{t.name}'")
     if t.machine is None:
         t.machine = caps.default_machine(t.name, t.arch, dom.type)
-    if t.name not in ("xen", "hvm", "uml"):
-        os_.kernel = os_.initrd = os_.cmdline = os_.root = os_.loader = None
     if t.name != "exe":
         os_.init = None
-    if t.name == "hvm" and not dom.bootloader:
-        # a direct kernel boot takes no boot device: the schema allows one or
-        # the other, so the default disk boot is only added without a kernel
-        if not os_.boot and not (os_.kernel or os_.initrd or os_.cmdline or os_.root):
-            os_.boot = [Boot(dev="hd")]
-        os_.boot = os_.boot[:BOOT_LAST]
-    else:
-        os_.boot = []
-    if dom.bootloader is None:
-        dom.bootloader_args = None
+    if t.name not in ("xen", "hvm", "uml"):
+        os_.kernel = os_.initrd = os_.cmdline = os_.root = os_.loader = None
+    boots: list[Boot] = []
+    if t.name == "hvm":
+        for b in os_.boot[:BOOT_LAST]:
+            if b.dev is None:
+                raise b.error("missing boot device")
+            if b.dev not in BOOT_DEVS:
+                raise b.error(f"unknown boot device '{b.dev}'")
+            boots.append(b)
+        if not boots:
+            boots = [Boot(dev="hd")]
+    # with a bootloader libvirt neither prints nor uses the boot order
+    os_.boot = [] if dom.bootloader else boots
 
 
-def _clock_defaults(dom: Domain) -> None:
-    c = dom.clock or Clock(offset="utc")
-    if c.offset is None:
-        c.offset = "utc"
-    if c.offset == "variable":
-        c.adjustment = c.adjustment or 0
-    else:
-        c.adjustment = None
-    if c.offset == "timezone":
-        if not c.timezone:
-            raise c.error("missing 'timezone' attribute for clock with offset='timezone'")
-    else:
-        c.timezone = None
-    for tm in c.timers:
-        if tm.name is None:
-            raise tm.error("missing timer name")
-        if tm.name not in ("platform", "rtc"):
-            tm.track = None
-        if tm.name != "tsc":
-            tm.frequency = None
-            tm.mode = None
-        if tm.catchup is not None and not (tm.catchup.threshold or tm.catchup.slew or tm.catchup.limit):
-            tm.catchup = None
-    dom.clock = c
+class _DeviceRules:
+    """The rules libvirt applies to each device as it reads it, and to each kind of
+    device once all are read (``on_item(kind, devices)``)."""
+
+    def __init__(self, dom: Domain, caps: GuestCaps) -> None:
+        self.dom = dom
+        self.caps = caps
+        self.seen: dict[str, int] = {}
+
+    def replay(self, devs: Devices) -> None:
+        """The same rules over a domain's existing devices (a domain built by hand)."""
+        self.on_item("emulator", devs)
+        for kind in ("interfaces", "inputs", "videos", "hostdevs"):
+            for item in getattr(devs, kind):
+                self.on_item(kind, item)
+        for kind in ("parallels", "serials", "consoles", "channels", "inputs", "graphics", "videos",
+                     "memballoon"):
+            self.on_item(kind, devs)
+
+    def on_item(self, kind: str, item: Element) -> None:
+        dom = self.dom
+        devs = dom.devices
+        done = item is devs  # the whole kind has been read
+        if kind == "emulator" and devs.emulator is None:
+            devs.emulator = self.caps.default_emulator(dom.os_type, dom.arch, dom.type)
+            if devs.emulator is None:
+                raise dom.error(f"no emulator for domain {dom.type} os type {dom.os_type} "
+                                f"on architecture {dom.arch}")
+        elif kind == "interfaces" and not done:
+            n = self.seen["interfaces"] = self.seen.get("interfaces", -1) + 1
+            item.apply_defaults(f"{dom.uuid}/{n}")  # type: ignore[attr-defined]
+        elif kind in ("parallels", "serials") and done:
+            for i, chr_ in enumerate(getattr(devs, kind)):
+                chr_.target.port = i
+        elif kind == "consoles" and done:
+            _console(dom)
+        elif kind == "channels" and done:
+            _channel_ports(devs)
+        elif kind == "inputs":
+            if not done:
+                item.apply_defaults(dom.os_type)  # type: ignore[attr-defined]
+            else:
+                # libvirt prints (and QEMU gets) the USB devices only
+                devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
+        elif kind == "graphics" and done and devs.graphics:
+            # the mouse that comes with the graphics
+            devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+        elif kind == "videos":
+            if not done:
+                item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]
+            elif devs.graphics and not devs.videos:
+                vtype = default_video_type(dom.type, dom.os_type)
+                if vtype is None:
+                    raise dom.error("cannot determine default video type")
+                devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype),
+                                                      heads=1))]
+        elif kind == "hostdevs" and not done:
+            item.apply_defaults()  # type: ignore[attr-defined]
+        elif kind == "memballoon" and done and devs.memballoon is None \
+                and dom.type in ("xen", "qemu", "kqemu", "kvm"):
+            devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
 
 
-def _cpu_defaults(dom: Domain) -> None:
-    cpu = dom.cpu
-    if cpu.model is not None and cpu.match is None:
-        raise cpu.error("missing match attribute for CPU specification")
-    if cpu.model is None:
-        cpu.match = None
-        if cpu.features:
-            raise cpu.features[0].error("non-empty feature list specified without CPU model")
-    topo = cpu.topology
-    if topo is not None and not (topo.sockets and topo.cores and topo.threads):
-        raise topo.error("CPU topology needs non-zero sockets, cores and threads")
-    for f in cpu.features:
-        if f.policy is None:
-            f.policy = "require"
-        if not f.name:
-            raise f.error("CPU feature lacks a name")
-
-
-def _device_defaults(dom: Domain, caps: GuestCaps) -> None:
+def _console(dom: Domain) -> None:
+    """The console is port 0; an HVM guest's console is its first serial port (or nothing
+    when it has one), and its first serial port is echoed as the console."""
     devs = dom.devices
-    os_type = dom.os_type
-    if devs.emulator is None:
-        devs.emulator = caps.default_emulator(os_type, dom.arch, dom.type)
-        if devs.emulator is None:
-            raise dom.error(f"no emulator for domain {dom.type} os {os_type}/{dom.arch}")
-    for d in devs.disks:
-        d.apply_defaults(os_type)
-    for i, n in enumerate(devs.interfaces):
-        n.apply_defaults(f"{dom.uuid}/{i}")
-    _chardev_defaults(dom)
-    inputs = []
-    for inp in devs.inputs:
-        inp.apply_defaults(os_type)
-        if not inp.is_implicit(os_type):
-            inputs.append(inp)
-    for g in devs.graphics:
-        g.apply_defaults()
-    if devs.graphics:
-        inputs.append(Input(type="mouse", bus="ps2" if os_type == "hvm" else "xen"))
-    devs.inputs = inputs
-    for v in devs.videos:
-        v.apply_defaults(dom.type, os_type)
-    if devs.graphics and not devs.videos:
-        vtype = default_video_type(dom.type, os_type)
-        if vtype is None:
-            raise dom.error("cannot determine default video type")
-        devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype) or None,
-                                              heads=1))]
-    for h in devs.hostdevs:
-        h.apply_defaults()
-    if devs.memballoon is None and dom.type in ("xen", "qemu", "kqemu", "kvm"):
-        devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
-    add_implicit_controllers(devs)
-
-
-def _chardev_defaults(dom: Domain) -> None:
-    devs = dom.devices
-    for kind, items in (("serial", devs.serials), ("parallel", devs.parallels)):
-        for i, chr_ in enumerate(items):
-            chr_.normalise()
-            chr_.apply_target(kind, i)
-    if len(devs.consoles) > 1:
-        raise devs.consoles[1].error("only one console is supported")
     console = devs.consoles[0] if devs.consoles else None
     if console is not None:
-        console.normalise()
-        console.apply_target("console", 0)
+        console.target.port = 0
         if dom.os_type == "hvm":
-            # an HVM console is really the first serial port
             if not devs.serials:
+                console.target.kind = "serial"
                 devs.serials = [console]
             console = None
     if console is None and devs.serials:
-        console = devs.serials[0]
-    devs.consoles = [console.as_console()] if console is not None else []
+        console = devs.serials[0].as_console()
+    devs.consoles = [console] if console is not None else []
+
+
+def _channel_ports(devs: Devices) -> None:
+    """A virtio channel sits on a virtio-serial port: with none given, the next after the
+    highest of the channels before it on its controller and bus (the first is 0)."""
     for i, ch in enumerate(devs.channels):
-        ch.normalise()
-        ch.apply_target("channel", i)
-        addr = ch.address
-        if isinstance(addr, VirtioSerialAddress) and addr.port == 0:
-            maxport = 0
-            for prev in devs.channels[:i]:
-                pa = prev.address
-                if (isinstance(pa, VirtioSerialAddress) and pa.controller == addr.controller
-                        and pa.bus == addr.bus and pa.port > maxport):
-                    maxport = pa.port
-            addr.port = maxport + 1
+        virtio = ch.target is not None and ch.target.kind == "virtio"
+        if virtio and ch.address is None:
+            ch.address = VirtioSerialAddress(type="virtio-serial", controller=0, bus=0, port=0)
+        addr = ch.virtio_serial
+        if addr is None or not virtio or addr.port != 0:
+            continue
+        maxport = -1
+        for prev in devs.channels[:i]:
+            pa = prev.virtio_serial
+            if pa is not None and prev.target is not None and prev.target.kind == "virtio" \
+                    and pa.controller == addr.controller and pa.bus == addr.bus \
+                    and _int32(pa.port) > maxport:
+                maxport = _int32(pa.port)
+        addr.port = (maxport + 1) & 0xFFFFFFFF
+
+
+def _int32(v: int) -> int:
+    return v - 2**32 if v >= 2**31 else v
 
 
 def _maybe_add_controller(devs: Devices, ctype: str, index: int) -> None:
@@ -228,10 +233,13 @@ def add_implicit_controllers(devs: Devices) -> None:
         top = -1
         for d in devs.disks:
             if d.bus == bus and isinstance(d.address, DriveAddress):
-                top = max(top, d.address.controller)
+                top = max(top, _int32(d.address.controller))  # libvirt compares as int
         for i in range(top + 1):
             _maybe_add_controller(devs, ctype, i)
     for ch in devs.channels:
-        if ch.target is not None and ch.target.type == "virtio":
-            idx = ch.address.controller if isinstance(ch.address, VirtioSerialAddress) else 0
+        if ch.target is not None and ch.target.kind == "virtio":
+            idx = _int32(ch.address.controller) if isinstance(ch.address, VirtioSerialAddress) else 0
             _maybe_add_controller(devs, "virtio-serial", idx)
+
+
+__all__ = ["CharDev", "GuestCaps", "add_implicit_controllers", "apply_defaults", "generated_uuid"]

@@ -505,6 +505,14 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _blank(text: str) -> bool:
+    """Whitespace only (or nothing): between elements it counts as nothing."""
+    return not text or text.isspace()
+
+
+_Items = tuple[list[etree._Element], list[str], bool]
+
+
 def _listing(items: Iterable[str], limit: int = 16) -> str:
     uniq = sorted(set(items))
     if len(uniq) > limit:
@@ -518,11 +526,19 @@ class Diagnoser:
     def __init__(self, alg: Algebra) -> None:
         self.alg = alg
         self.out: list[Diagnostic] = []
+        # per run, keyed by element (which keeps lxml's proxy, and so its identity, alive):
+        # the subtree's cache key, and its children split into elements and the texts between
+        self._keys: dict[etree._Element, object] = {}
+        self._items: dict[etree._Element, _Items] = {}
 
     def run(self, root: etree._Element) -> list[Diagnostic]:
         self.out = []
+        self._keys = {}
+        self._items = {}
         alg = self.alg
         after = self.element(alg.start, root, None, set())
+        self._keys = {}
+        self._items = {}
         if not after.nullable and not self.out:
             self.out.append(Diagnostic(root, None, "document is incomplete", "missing-content"))
         # an element that is missing in one place and unexpected in another was moved:
@@ -545,10 +561,16 @@ class Diagnoser:
         A subtree that had no error after a pattern is remembered with what followed
         it: documents repeat their disks and interfaces, batches repeat documents."""
         alg = self.alg
-        if len(el):
-            key: tuple = (p.id, etree.tostring(el, with_tail=False))
-        else:  # a leaf: its name, attributes and text say it all
-            key = (p.id, el.tag, tuple(el.attrib.items()), el.text)
+        if parent_el is None:  # a whole document: hardly ever seen twice, not worth its key
+            return self._element(p, el, parent, known, parent_el)
+        sub = self._keys.get(el)
+        if sub is None:
+            if len(el):
+                sub = etree.tostring(el, with_tail=False)
+            else:  # a leaf: its name, attributes and text say it all
+                sub = (el.tag, tuple(el.items()), el.text)
+            self._keys[el] = sub
+        key = (p.id, sub)
         got = alg.clean.get(key)
         if got is not None:
             return got
@@ -641,7 +663,7 @@ class Diagnoser:
         alg = self.alg
         n_before = len(self.out)
         start = p3
-        befores: dict[etree._Element, P] = {}  # keyed by element: it keeps lxml's proxy (and its identity) alive
+        befores: dict[etree._Element, tuple[P, int]] = {}  # pattern and error count before each child
         p3 = self.children(p3, el, local, kids_known, skip, befores)
         end = alg.end_tag(p3)
         if end.kind == NOT_ALLOWED:
@@ -653,8 +675,8 @@ class Diagnoser:
         failing = next((d.element for d in self.out[n_before:]
                         if d.kind == "element" and d.element.getparent() is el), None)
         if failing is not None and skip is None:
-            found = self._misplaced(start, el, local, kids_known, failing) \
-                or self._sibling_lacks(start, el, local, kids_known, failing, befores)
+            found = self._misplaced(start, el, local, kids_known, failing, befores, n_before) \
+                or self._sibling_lacks(start, el, local, kids_known, failing, befores, n_before)
             if found is not None:
                 diagnostic, end = found
                 self.out[n_before:] = [diagnostic]
@@ -670,15 +692,45 @@ class Diagnoser:
         finally:
             self.out = saved
 
+    def _clean_from(self, start: P, el: etree._Element, local: str, kids_known: set[str],
+                    c: etree._Element, befores: dict[etree._Element, tuple[P, int]], n_before: int,
+                    skip: bool) -> P | None:
+        """``_clean_without`` again after a change at child ``c`` (``skip``: ``c`` left out; else
+        ``c`` changed in place), resumed from the pattern the first walk had before ``c``.
+
+        The walk up to ``c`` is the first one's: an error there would recur (None), and
+        without one its pattern is the one recorded. Leaving ``c`` out joins the texts
+        around it, so that resumes only when both are blank (they count as nothing)."""
+        if c not in befores:
+            return self._clean_without(start, el, local, kids_known, c if skip else None)
+        p, errors_before = befores[c]
+        if errors_before > n_before:
+            return None
+        elements, texts, _ = self._split(el)
+        k = elements.index(c)
+        if skip and (len(elements) < 2 or not _blank(texts[k]) or not _blank(texts[k + 1])):
+            return self._clean_without(start, el, local, kids_known, c)
+        saved, self.out = self.out, []
+        try:
+            if skip:  # the joined blank texts count as nothing; on from the next element
+                p = self._walk(p, el, local, kids_known, elements, texts, k + 1, None, k + 2)
+            else:
+                p = self._walk(p, el, local, kids_known, elements, texts, k, None, k + 1)
+            end = self.alg.end_tag(p)
+            return end if not self.out and end.kind != NOT_ALLOWED else None
+        finally:
+            self.out = saved
+
     def _misplaced(self, start: P, el: etree._Element, local: str, kids_known: set[str],
-                   failing: etree._Element) -> tuple[Diagnostic, P] | None:
+                   failing: etree._Element, befores: dict[etree._Element, tuple[P, int]],
+                   n_before: int) -> tuple[Diagnostic, P] | None:
         """An earlier child whose absence makes the content right is the misplaced one."""
         for c in el:
             if c is failing:
                 return None
             if not isinstance(c.tag, str) or c.tag == failing.tag:
                 continue  # of two equal elements the later one is reported
-            end = self._clean_without(start, el, local, kids_known, c)
+            end = self._clean_from(start, el, local, kids_known, c, befores, n_before, True)
             if end is not None:
                 name = _local(c.tag)
                 msg = (f"element '{name}' is out of place in <{local}>"
@@ -687,7 +739,8 @@ class Diagnoser:
         return None
 
     def _sibling_lacks(self, start: P, el: etree._Element, local: str, kids_known: set[str],
-                       failing: etree._Element, befores: dict[etree._Element, P]) -> tuple[Diagnostic, P] | None:
+                       failing: etree._Element, befores: dict[etree._Element, tuple[P, int]],
+                       n_before: int) -> tuple[Diagnostic, P] | None:
         """An earlier element of the same name that lacks the attribute telling the two apart
         (``<source mode='bind'>`` then ``<source mode='connect'>``, the first without mode)."""
         alg = self.alg
@@ -697,7 +750,7 @@ class Diagnoser:
             if c.tag != failing.tag or c not in befores:
                 continue
             ns, name = _qname(c.tag)
-            opened = alg.start_tag_open(befores[c], ns, name)
+            opened = alg.start_tag_open(befores[c][0], ns, name)
             present = {_qname(a)[1] for a in c.attrib}
             for a in alg.front(opened, (ATTRIBUTE,)):
                 for ans, aname in _qnames(a.a):  # type: ignore[arg-type]
@@ -705,10 +758,13 @@ class Diagnoser:
                         continue
                     for v in sorted({q.a[2] for q in alg.front(a.b, (VALUE,))}):  # type: ignore[arg-type,index]
                         c.set(aname, v)
+                        self._keys.pop(c, None)  # its cache key changes with it
                         try:
-                            end = self._clean_without(start, el, local, kids_known)
+                            end = self._clean_from(start, el, local, kids_known, c, befores, n_before,
+                                                   False)
                         finally:
                             del c.attrib[aname]
+                            self._keys.pop(c, None)
                         if end is not None:
                             msg = (f"<{name}> lacks attribute '{aname}' (with {aname}='{v}' the"
                                    f" <{_local(failing.tag)}> on line {failing.sourceline} fits)")
@@ -788,6 +844,9 @@ class Diagnoser:
 
     def _search_skip_to(self, p: P, ns: str, local: str, depth: int = 3) -> tuple[list[str], P] | None:
         alg = self.alg
+        reachable = alg.alphabet(p)
+        if local not in reachable and "*" not in reachable:
+            return None  # skipping elements only narrows what may come: never allowed here
         level: list[tuple[list[str], P]] = [([], p)]
         for _ in range(depth):
             nxt: list[tuple[list[str], P]] = []
@@ -826,9 +885,74 @@ class Diagnoser:
         where = f" (expected before <{before}>)" if before else ""
         return f"<{element}> lacks {what}{where}"
 
+    def _split(self, el: etree._Element) -> _Items:
+        """``el``'s element children, the texts around them (one more than elements; comments
+        and processing instructions leave their tails), and whether all texts are blank."""
+        got = self._items.get(el)
+        if got is None:
+            elements: list[etree._Element] = []
+            texts: list[str] = []
+            text = el.text or ""
+            for c in el:
+                if isinstance(c.tag, str):
+                    texts.append(text)
+                    elements.append(c)
+                    text = ""
+                text += c.tail or ""
+            texts.append(text)
+            got = self._items[el] = (elements, texts, all(map(_blank, texts)))
+        return got
+
     def children(self, p: P, el: etree._Element, local: str, known: set[str],
-                 skip: etree._Element | None = None, befores: dict[etree._Element, P] | None = None) -> P:
-        """Derive by the children of ``el``; ``befores`` records the pattern before each one."""
+                 skip: etree._Element | None = None,
+                 befores: dict[etree._Element, tuple[P, int]] | None = None) -> P:
+        """Derive by the children of ``el``; ``befores`` records the pattern and the number of
+        errors before each one."""
+        if skip is not None:
+            return self._children_without(p, el, local, known, skip)
+        elements, texts, _ = self._split(el)
+        if not elements:  # only text, maybe none: then whitespace may also count as nothing
+            return self._only_text(p, el, texts[0], local)
+        return self._walk(p, el, local, known, elements, texts, 0, befores, 0)
+
+    def _walk(self, p: P, el: etree._Element, local: str, known: set[str],
+              elements: list[etree._Element], texts: list[str], first: int,
+              befores: dict[etree._Element, tuple[P, int]] | None, first_text: int) -> P:
+        """Derive by ``elements[first:]`` and the texts from ``texts[first_text]`` on (the text
+        before element i is texts[i]; the last text follows the last element)."""
+        alg = self.alg
+        out = self.out
+        for i in range(first, len(elements) + 1):
+            if i >= first_text:
+                t = texts[i]
+                if t and not t.isspace():
+                    d = alg.text_deriv(p, t)
+                    if d.kind == NOT_ALLOWED:
+                        out.append(Diagnostic(el, None, self._bad_text(p, t, local), "text"))
+                        d = alg.text_deriv(p, None)
+                    if d.kind != NOT_ALLOWED:
+                        p = d
+            if i < len(elements):
+                c = elements[i]
+                if befores is not None:
+                    befores[c] = (p, len(out))
+                p = self.element(p, c, local, known, el)
+        return p
+
+    def _only_text(self, p: P, el: etree._Element, s: str, local: str) -> P:
+        alg = self.alg
+        d = alg.text_deriv(p, s)
+        if _blank(s):
+            return alg.choice(p, d)
+        if d.kind == NOT_ALLOWED:
+            self.out.append(Diagnostic(el, None, self._bad_text(p, s, local), "text"))
+            d = alg.text_deriv(p, None)
+            return d if d.kind != NOT_ALLOWED else p
+        return d
+
+    def _children_without(self, p: P, el: etree._Element, local: str, known: set[str],
+                          skip: etree._Element) -> P:
+        """``children`` with ``skip`` left out: the texts around it join."""
         alg = self.alg
         items: list[str | etree._Element] = []
         text = el.text or ""
@@ -839,20 +963,11 @@ class Diagnoser:
                 text = ""
             text += c.tail or ""
         items.append(text)
-        elements = [i for i in items if not isinstance(i, str)]
-        if not elements:  # only text, maybe none: then whitespace may also count as nothing
-            s = items[0]
-            d = alg.text_deriv(p, s)  # type: ignore[arg-type]
-            if not s.strip():  # type: ignore[union-attr]
-                return alg.choice(p, d)
-            if d.kind == NOT_ALLOWED:
-                self.out.append(Diagnostic(el, None, self._bad_text(p, s, local), "text"))  # type: ignore[arg-type]
-                d = alg.text_deriv(p, None)
-                return d if d.kind != NOT_ALLOWED else p
-            return d
+        if len(items) == 1:
+            return self._only_text(p, el, text, local)
         for item in items:
             if isinstance(item, str):
-                if not item.strip():
+                if _blank(item):
                     continue
                 d = alg.text_deriv(p, item)
                 if d.kind == NOT_ALLOWED:
@@ -861,8 +976,6 @@ class Diagnoser:
                 if d.kind != NOT_ALLOWED:
                     p = d
             else:
-                if befores is not None:
-                    befores[item] = p
                 p = self.element(p, item, local, known, el)
         return p
 

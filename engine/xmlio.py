@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -23,15 +22,23 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _TRAILING_POS = re.compile(r",\s*line \d+, column \d+\s*$")
 
 
-@dataclass
 class Document:
-    """A parsed document and what is needed to point into it."""
+    """A parsed document and what is needed to point into it.
 
-    path: str
-    data: bytes
-    root: etree._Element
-    _lines: list[bytes] | None = field(default=None, repr=False)
-    _offsets: list[int] | None = field(default=None, repr=False)
+    A plain class (not a dataclass): importing dataclasses costs a validate run
+    more start-up than parsing a document."""
+
+    __slots__ = ("path", "data", "root", "_lines", "_offsets")
+
+    def __init__(self, path: str, data: bytes, root: etree._Element) -> None:
+        self.path = path
+        self.data = data
+        self.root = root
+        self._lines: list[bytes] | None = None
+        self._offsets: list[int] | None = None
+
+    def __repr__(self) -> str:
+        return f"Document(path={self.path!r}, {len(self.data)} bytes)"
 
     def line_text(self, line: int) -> bytes:
         """Raw bytes of 1-based ``line`` (empty when out of range)."""
@@ -93,7 +100,12 @@ _PARSER = _parser()  # reused: building one per document costs more than parsing
 
 
 def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
-    """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1."""
+    """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1.
+
+    The type is checked by path before anything is opened: opening a FIFO blocks
+    and opening some devices acts (a watchdog arms). Plain os calls (stat, open,
+    one read of the known size, close): file objects cost more than parsing a
+    domain."""
     if path == "-":
         raise InputError("reading standard input is not supported", path=path, line=0, column=0)
     try:
@@ -111,17 +123,33 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
         raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
                             line=1, column=1)
     try:
-        with open(path, "rb") as f:
-            # the size is known: a buffer of the limit per file costs more than the parse
-            data = f.read(min(limit, st.st_size) + 1)
-            if len(data) > st.st_size:  # the file grew while we read it
-                data += f.read(limit + 1 - len(data))
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            # one byte more than the size: a short read is the end of a regular file;
+            # a full one means it grew meanwhile, so read on up to the limit
+            data = os.read(fd, st.st_size + 1)
+            if len(data) > st.st_size:
+                parts = [data]
+                got = len(data)
+                while got <= limit:
+                    more = os.read(fd, limit + 1 - got)
+                    if not more:
+                        break
+                    parts.append(more)
+                    got += len(more)
+                data = b"".join(parts)
+        finally:
+            os.close(fd)
     except OSError as e:
         raise InputError(f"cannot read file: {e.strerror}", path=path, line=0, column=0) from None
     if len(data) > limit:
         raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
                             line=1, column=1)
     return data
+
+
+# non-blocking: should the file have been replaced by a FIFO since the stat, open does not hang
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -152,6 +180,29 @@ def _syntax_message(e: etree.XMLSyntaxError) -> str:
 
 # An element at depth MAX_DEPTH + 1 exists iff this XPath matches (evaluated in C).
 _TOO_DEEP = etree.XPath("/" + "*/" * MAX_DEPTH + "*")
+# An XML declaration naming an encoding; the ones listed keep ASCII bytes as they are.
+_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+_ASCII_SAFE = re.compile(rb"(?i)(utf-?8|us-ascii|ascii|iso-8859-\d+|iso-latin-1|latin-?1)\Z")
+
+
+def _shallow_for_sure(data: bytes) -> bool:
+    """Whether the bytes alone prove the depth limit holds, without looking at the tree.
+
+    Every ancestor of the deepest element is closed by an end tag, so the depth is at
+    most one more than the number of ``</`` in the bytes -- when the encoding writes
+    markup in ASCII bytes: no NUL near the start (UTF-16/32 and their BOMs), no EBCDIC
+    signature, no declared encoding outside a known ASCII-compatible few."""
+    if data.count(b"</") >= MAX_DEPTH:
+        return False  # ordinary for big domains: the tree is checked
+    head = data[:4]
+    if b"\x00" in head or head[:2] in (b"\xfe\xff", b"\xff\xfe") or head == b"\x4c\x6f\xa7\x94":
+        return False
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if data.startswith(b"<?xml", start):
+        m = _DECLARED.match(data, start)
+        if m is not None and not _ASCII_SAFE.match(m.group(1)):
+            return False
+    return True
 
 
 def _check_depth(root: etree._Element, path: str) -> None:
@@ -167,7 +218,7 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
     if len(data) > MAX_BYTES:
         raise DocumentError(f"document is larger than the limit of {MAX_BYTES} bytes", path=path,
                             line=1, column=1)
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError("document is empty", path=path, line=1, column=1)
     _refuse_entities(data, path)
     try:
@@ -180,8 +231,9 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
         raise DocumentError(f"cannot parse: {e}", path=path, line=1, column=1) from None
     if root is None:
         raise DocumentError("no root element", path=path, line=1, column=1)
-    _check_depth(root, path)
-    return Document(path=path, data=data, root=root)
+    if not _shallow_for_sure(data):
+        _check_depth(root, path)
+    return Document(path, data, root)
 
 
 def read_document(path: str) -> Document:

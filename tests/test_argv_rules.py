@@ -64,11 +64,12 @@ def test_channel_name_commas_are_doubled_not_injected() -> None:
     assert ",id=evil,bus" not in line.replace(",,", "")
 
 
-def test_disk_path_with_comma_is_escaped_in_drive_and_legacy_forms() -> None:
+def test_disk_path_with_comma_is_escaped_only_inside_an_option_list() -> None:
     dom = domain(validate=False)
     dom.devices.disks[0].source.dev = "/dev/a,format=raw"
     assert "file=/dev/a,,format=raw," in argv(dom, "drive")
-    assert "-hda /dev/a,,format=raw " in argv(dom, "")
+    # -hda FILE: QEMU opens FILE as given; a doubled comma would name another file
+    assert "-hda /dev/a,format=raw " in argv(dom, "")
 
 
 def test_newline_in_a_value_is_refused() -> None:
@@ -82,7 +83,9 @@ def test_virtio_serial_port_and_controller_are_implied() -> None:
     dom = domain(CHANNEL.format(name="org.linux-kvm.port.0"))
     line = argv(dom, "device")
     assert "-device virtio-serial-pci,id=virtio-serial0,bus=pci.0,addr=0x4" in line
-    assert "virtserialport,bus=virtio-serial0.0,nr=1,chardev=channel0" in line
+    # libvirt 0.8.3 numbers an unaddressed channel from the highest port before it,
+    # starting at -1: the first channel is port 0 (checked against its own code)
+    assert "virtserialport,bus=virtio-serial0.0,nr=0,chardev=channel0" in line
 
 
 NIC = """    <interface type='user'>
@@ -107,21 +110,33 @@ def test_pci_slots_skip_user_given_addresses() -> None:
     assert "virtio-balloon-pci,id=balloon0,bus=pci.0,addr=0x3" in line
 
 
-def test_pci_slot_conflict_is_an_error() -> None:
+def test_pci_slot_given_twice_is_an_error() -> None:
     dom = domain(nic(1, slot=5) + nic(2, slot=5))
-    with pytest.raises(VirtconformError, match="assigned twice"):
+    with pytest.raises(VirtconformError, match="given to two devices"):
         argv(dom, "device")
 
 
-def test_pci_reserved_slot_is_an_error() -> None:
-    dom = domain(nic(1, slot=2))
-    with pytest.raises(VirtconformError, match="reserved"):
-        argv(dom, "device")
+def test_pci_slot_of_a_fixed_device_is_taken_only_with_that_device() -> None:
+    # slot 2 belongs to the primary video card; without one, a NIC may have it
+    assert "addr=0x2" in argv(domain(nic(1, slot=2)), "device")
+    vnc = "    <graphics type='vnc'/>\n"
+    with pytest.raises(VirtconformError, match="unable to reserve PCI address 0:0:2"):
+        argv(domain(nic(1, slot=2) + vnc), "device")
+
+
+def test_pci_search_starts_after_the_last_reserved_slot() -> None:
+    # the IDE controller (1.1) and the balloon (3) are reserved; the first free slot is 4
+    assert "mac=00:11:22:33:44:01,bus=pci.0,addr=0x4" in argv(domain(nic(1)), "device")
+    # a balloon placed elsewhere reserves nothing: the search starts after the IDE controller
+    balloon = ("    <memballoon model='virtio'>\n      <address type='pci' domain='0x0000' bus='0x00' "
+               "slot='0x09' function='0x0'/>\n    </memballoon>\n")
+    line = argv(domain(nic(1) + balloon), "device")
+    assert "mac=00:11:22:33:44:01,bus=pci.0,addr=0x2" in line and "balloon0,bus=pci.0,addr=0x9" in line
 
 
 def test_pci_exhaustion_is_an_error() -> None:
     dom = domain("".join(nic(i) for i in range(29)))
-    with pytest.raises(VirtconformError, match="no more available PCI slots"):
+    with pytest.raises(VirtconformError, match="No more available PCI addresses"):
         argv(dom, "device")
     # 28 NICs fit in slots 4..31
     dom = domain("".join(nic(i) for i in range(28)))
@@ -180,15 +195,23 @@ def test_unsupported_features_are_refused_with_a_reason(devices, flags, reason) 
             argv(dom, flags)
 
 
-def test_disk_features_the_flags_cannot_express_are_refused() -> None:
+def test_disk_features_the_flags_cannot_express_are_dropped_with_a_warning() -> None:
     dom = domain(validate=False)
     from virtconform.engine.model.disk import DiskDriver
     dom.devices.disks[0].driver = DiskDriver(name="qemu", type="qcow2", error_policy="stop")
-    with pytest.raises(VirtconformError, match="error_policy"):
-        argv(dom, "drive,drive-format")
+    cmd = build_command_line(dom, resolve("drive,drive-format"), profile=PROFILE)
+    assert "werror" not in cmd.render() and ",format=qcow2" in cmd.render()
+    assert [w.message for w in cmd.warnings if "error_policy" in w.message]
     assert "werror=stop,rerror=stop" in argv(dom, "drive,drive-format,monitor-json")
+    cmd = build_command_line(dom, resolve("drive,monitor-json"), profile=PROFILE)
+    assert "format=" not in cmd.render() and any("drive-format" in w.message for w in cmd.warnings)
     with pytest.raises(VirtconformError, match="drive-format"):
-        argv(dom, "drive,monitor-json")
+        build_command_line(dom, resolve("drive,monitor-json"), profile=PROFILE, strict=True)
+
+
+def test_a_build_with_nothing_dropped_has_no_warnings() -> None:
+    cmd = build_command_line(domain(nic(1)), resolve("qemu-0.12.1"), profile=PROFILE, strict=True)
+    assert cmd.warnings == []
 
 
 def test_hugepages_need_mount_and_mem_path() -> None:
@@ -196,10 +219,32 @@ def test_hugepages_need_mount_and_mem_path() -> None:
     dom = domain_from_string(xml, PROFILE.capabilities)
     conf = QemuConf(hugetlbfs_mount="/dev/hugepages")
     assert "-mem-prealloc -mem-path /dev/hugepages/libvirt/qemu" in argv(dom, "mem-path", conf=conf)
+    # the libvirt-test host's driver has the mount
+    assert "-mem-path /dev/hugepages/libvirt/qemu" in argv(dom, "mem-path")
     with pytest.raises(VirtconformError, match="not mounted"):
-        argv(dom, "mem-path")
+        argv(dom, "mem-path", conf=QemuConf())
     with pytest.raises(VirtconformError, match="hugepage backing not supported"):
         argv(dom, "", conf=conf)
+
+
+def test_variable_clock_prints_the_month_from_zero() -> None:
+    """libvirt prints struct tm's tm_mon (January is 0): its bug, reproduced."""
+    dom = domain(clock="variable", clockextra=" adjustment='3600'")
+    jan_15 = 1263556800  # 2010-01-15T12:00:00Z
+    assert "-rtc base=2010-0-15T13:0:0 " in argv(dom, "rtc", now=jan_15)
+
+
+def test_soundhw_list_is_cut_as_libvirt_cuts_it() -> None:
+    """A 100-byte budget counted down by strncat: the list stops once it is spent, the
+    model that crosses it is cut, and a comma still follows (its size_t length wraps)."""
+    from virtconform.engine.qemu.sound import soundhw_list
+    models = ["es1370"] * 20
+    out = soundhw_list(models)
+    assert soundhw_list(["ac97", "sb16"]) == "ac97,sb16"
+    assert out.endswith(",") and len(out) <= 101 and out.count("es1370") == 14
+    # a model that spends the budget exactly gets no comma after it
+    assert soundhw_list(["a" * 100, "b"]) == "a" * 100
+    assert soundhw_list(["a" * 99, "b"]) == "a" * 99 + ","
 
 
 def test_every_named_set_builds_or_refuses_for_reference_like_domain() -> None:
@@ -239,3 +284,28 @@ def test_the_builder_only_reads_the_domain() -> None:
     argv(dom, "device,chardev,drive")
     assert dom.to_xml() == before
     assert all(getattr(d, "address", None) is None for d in dom.devices.interfaces)
+
+
+def test_argv_cli_forms_warnings_and_strict(tmp_path) -> None:
+    """libvirt's form by default (no quoting), --shell quotes, a dropped part is one
+    located warning line on stderr, and --strict refuses it instead."""
+    f = tmp_path / "d.xml"
+    xml = domain().to_xml().replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>\n  <cpu>\n    <topology sockets='1' "
+                                    "cores='2' threads='1'/>\n  </cpu>")
+    f.write_text(xml)
+    cli = [sys.executable, "-m", "virtconform.conformance.cli", "argv"]
+    p = subprocess.run(cli + ["--caps", "qemu-0.9.1", str(f)], capture_output=True, text=True)
+    assert p.returncode == 0 and " -smp 2 " in p.stdout, p.stderr
+    lines = p.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{f}:") and ": warning: " in lines[0] and "topology" in lines[0]
+    p = subprocess.run(cli + ["--caps", "qemu-0.9.1", "--strict", str(f)], capture_output=True, text=True)
+    assert p.returncode == 1 and "topology" in p.stderr and not p.stdout
+    dom = domain(validate=False)
+    dom.os.cmdline = "console=ttyS0 quiet"
+    dom.os.kernel = "/boot/vmlinuz"
+    dom.os.boot = []  # the schema takes a kernel or boot devices
+    f.write_text(dom.to_xml())
+    plain = subprocess.run(cli + ["--caps", "", str(f)], capture_output=True, text=True).stdout
+    shell = subprocess.run(cli + ["--caps", "", "--shell", str(f)], capture_output=True, text=True).stdout
+    assert " -append console=ttyS0 quiet " in plain
+    assert " -append 'console=ttyS0 quiet' " in shell

@@ -38,7 +38,7 @@ def test_capabilities_override(tmp_path: Path) -> None:
     p = get_profile("libvirt-test", capabilities=str(f))
     assert p.capabilities.default_arch("hvm", "qemu") == "ppc"
     assert p.env == get_profile("libvirt-test").env
-    assert get_profile("libvirt-test").capabilities.default_arch("hvm", "qemu") == "i686"
+    assert get_profile("libvirt-test").capabilities.default_arch("hvm", "qemu") == "x86_64"
 
 
 def test_monitor_path_may_name_the_domain() -> None:

@@ -5,20 +5,35 @@ from pathlib import Path
 
 import pytest
 
-from virtconform.engine.caps.qemuconf import QemuConf, parse_qemu_conf, read_qemu_conf
+from virtconform.engine.caps.qemuconf import LIBVIRTD_DEFAULTS, QemuConf, parse_qemu_conf, read_qemu_conf
 from virtconform.engine.errors import ConfigError, DocumentError, InputError
 
 
-def test_defaults() -> None:
+def test_a_driver_that_read_nothing_has_nothing_set() -> None:
     c = QemuConf()
-    assert c.vnc_listen == "127.0.0.1"
+    assert c.vnc_listen is None and c.vnc_tls_x509_cert_dir is None and c.vnc_sasl_dir is None
     assert c.vnc_tls is False and c.vnc_sasl is False and c.vnc_tls_x509_verify is False
-    assert c.vnc_tls_x509_cert_dir == "/etc/pki/libvirt-vnc"
-    assert c.vnc_sasl_dir == "/etc/sasl2"
     assert c.vnc_password is None
     assert c.hugetlbfs_mount is None and c.hugepage_path is None
     assert parse_qemu_conf("") == c
     assert parse_qemu_conf("# only a comment\n\n") == c
+
+
+def test_libvirtd_defaults_apply_under_a_file() -> None:
+    c = parse_qemu_conf('vnc_tls = 1\n', base=LIBVIRTD_DEFAULTS)
+    assert c.vnc_listen == "127.0.0.1" and c.vnc_tls_x509_cert_dir == "/etc/pki/libvirt-vnc"
+    assert c.vnc_sasl_dir == "/etc/sasl2" and c.vnc_tls
+    assert parse_qemu_conf('vnc_listen = "0.0.0.0"\n', base=LIBVIRTD_DEFAULTS).vnc_listen == "0.0.0.0"
+
+
+def test_a_host_profile_carries_its_driver_settings(tmp_path: Path) -> None:
+    from virtconform.engine.caps.profiles import get_profile
+    p = get_profile("libvirt-test")
+    assert p.qemu_conf().hugepage_path == "/dev/hugepages/libvirt/qemu"
+    f = tmp_path / "qemu.conf"
+    f.write_text('vnc_listen = "0.0.0.0"\n')
+    c = p.qemu_conf(str(f))
+    assert c.vnc_listen == "0.0.0.0" and c.hugetlbfs_mount == "/dev/hugepages"
 
 
 def test_full_file(tmp_path: Path) -> None:
@@ -50,7 +65,7 @@ def test_from_mapping_like_a_manifest_case() -> None:
                                "vnc_sasl_dir": "/root/.sasl2"})
     assert c.vnc_sasl is True and c.vnc_sasl_dir == "/root/.sasl2"
     assert c.hugepage_path == "/dev/hugepages/libvirt/qemu"
-    assert c.vnc_listen == "127.0.0.1"
+    assert c.vnc_listen is None
 
 
 @pytest.mark.parametrize("text,line,col,msg", [

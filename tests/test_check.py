@@ -37,7 +37,7 @@ def check(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[i
 def test_update_then_check_and_a_lock_that_reads_well(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path)
     rc, out, _ = check(root, capsys=capsys)
-    assert rc == 1 and "not in the lock file" in out
+    assert rc == 1 and "no lock file yet" in out and len(out.splitlines()) == 2  # one line, not 8
     assert check(root, "--update", capsys=capsys)[0] == 0
     text = (root / "virtconform.lock").read_text()
     headers = [ln for ln in text.splitlines() if ln.startswith("document ")]
@@ -50,20 +50,24 @@ def test_update_then_check_and_a_lock_that_reads_well(tmp_path: Path, capsys) ->
     assert (root / "virtconform.lock").stat().st_mtime_ns == stamp  # nothing changed: not rewritten
     rc, out, _ = check(root, capsys=capsys)
     assert rc == 0 and "all hold" in out and "\x1b[" not in out
+    shutil.copy(DOMAINS / "virtio-serial-channels.xml", root / "domains" / "new.xml")
+    rc, out, _ = check(root, capsys=capsys)
+    assert rc == 1 and "domains/new.xml: FAIL target qemu-0.12.1: not in the lock file" in out
 
 
 def test_a_drift_is_shown_per_option(tmp_path: Path, capsys) -> None:
     root = repo(tmp_path)
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     rc, out, _ = check(root, capsys=capsys)
     assert rc == 1
     minus = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("- ")]
     plus = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("+ ")]
     assert minus and all(m.startswith("- -m ") for m in minus)
     assert plus and all(p.startswith("+ -m ") for p in plus)
-    assert "domains/chardevs.xml: FAIL target qemu-0.12.1: command line differs" in out
+    assert "domains/chardevs.xml: FAIL targets qemu-0.12.1, qemu-0.9.1: command line differs" in out
+    assert len(minus) == len(plus) == 1  # the same drift on both targets, shown once
 
 
 def test_a_removed_document_leaves_stale_entries_until_update(tmp_path: Path, capsys) -> None:
@@ -130,7 +134,7 @@ def test_shards_partition_the_documents_and_jobs_do_not_change_results(tmp_path:
     root = repo(tmp_path, copies=5)   # 20 documents: enough for the worker pool
     check(root, "--update", capsys=capsys)
     f = root / "domains" / "chardevs-3.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     seen = []
     for k in (1, 2, 3):
         rc, out, _ = check(root, "--shard", f"{k}/3", "--format", "json", capsys=capsys)
@@ -154,7 +158,7 @@ def test_allowed_abi_changes_pass_the_base_gate(tmp_path: Path, capsys) -> None:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=os.environ | env, capture_output=True)
     f = root / "domains" / "chardevs.xml"
-    f.write_text(f.read_text().replace("<currentMemory>219136<", "<currentMemory>109568<"))
+    f.write_text(f.read_text().replace("<memory>219136<", "<memory>109568<"))
     g = root / "domains" / "desktop-multimedia.xml"
     g.write_text(g.read_text().replace("52:54:00:12:34:56", "52:54:00:12:34:57"))
     rc, out, _ = check(root, "--update", "--base", "HEAD", "--format", "json", capsys=capsys)
@@ -224,3 +228,51 @@ def test_a_crash_on_one_document_is_reported_and_exits_3(tmp_path: Path, capsys,
     assert "internal error: RuntimeError: boom" in out
     crashed = [ln.split(":")[0] for ln in out.splitlines() if ": FAIL" in ln and "internal error" in ln]
     assert crashed == ["domains/chardevs.xml"]
+
+
+def test_a_lock_update_reads_well_in_git_diff(tmp_path: Path, capsys) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = repo(tmp_path)
+    check(root, "--update", capsys=capsys)
+    env = os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t"}
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "x"]):
+        subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
+    f = root / "domains" / "fat-dirs.xml"
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
+    check(root, "--update", capsys=capsys)
+    diff = subprocess.run(["git", "diff", "-U1", "--", "virtconform.lock"], cwd=root, env=env,
+                          capture_output=True, text=True).stdout
+    hunks = [ln for ln in diff.splitlines() if ln.startswith("@@")]
+    changed = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+    assert hunks and all("document domains/fat-dirs.xml target " in h for h in hunks), diff
+    assert changed and all(ln[1:].strip().startswith("-m ") for ln in changed), diff
+
+
+def test_pytest_plugin_without_configuration_checks_every_named_set(tmp_path: Path) -> None:
+    from virtconform.engine.caps.flags import NAMED_SETS
+    for name in ("chardevs.xml", "mcast-cluster.xml"):   # the second: refused everywhere
+        shutil.copy(DOMAINS / name, tmp_path / name)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", ".",
+                        "-q", "-rf", "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout[-2000:]
+    failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
+    assert failed == sorted(f"mcast-cluster.xml::{n}" for n in NAMED_SETS)
+    assert "refused: " in p.stdout and "Traceback" not in p.stdout
+
+
+def test_pytest_plugin_under_xdist(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("xdist")
+    root = repo(tmp_path, copies=2)
+    check(root, "--update", capsys=capsys)
+    f = root / "domains" / "fat-dirs-1.xml"
+    f.write_text(f.read_text().replace(">262144<", ">131072<"))  # <memory> (-m) and <currentMemory>
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "virtconform", "--virtconform", "domains",
+                        "-n", "2", "-q", "-rf", "-p", "no:cacheprovider"], cwd=root,
+                       capture_output=True, text=True)
+    assert p.returncode == 1, p.stdout[-2000:]
+    failed = sorted(ln.split()[1] for ln in p.stdout.splitlines() if ln.startswith("FAILED "))
+    assert failed == ["domains/fat-dirs-1.xml::qemu-0.12.1", "domains/fat-dirs-1.xml::qemu-0.9.1"]
+    assert "1 failed" not in p.stdout and "2 failed, 14 passed" in p.stdout
+    assert "- -m " in p.stdout and "+ -m " in p.stdout

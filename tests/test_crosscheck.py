@@ -146,7 +146,10 @@ def test_xml_kinds_are_element_and_attribute_paths() -> None:
     assert judge("xml2xml", Answer(OK, "<a x='1' y='2'/>"), Answer(OK, '<a y="2" x="1"/>')).kinds == \
         ("xml2xml: formatting differs",)
     assert judge("xml2xml", Answer(OK, "<a/>"), Answer(OK, "<a>&</a>")).kinds == \
-        ("xml2xml: output is not XML: libvirt's",)
+        ("xml2xml: output is not XML: libvirt's", "xml2xml: line: /a text differs")
+    # where an unescaped value broke libvirt's XML, the kind names the attribute
+    assert judge("argv2xml", Answer(OK, "<t m='a&apos;b'/>"), Answer(OK, "<t m='a'b'/>")).kinds == \
+        ("argv2xml: output is not XML: libvirt's", "argv2xml: line: /@m differs")
 
 
 def test_argv2xml_compares_as_libvirts_test_does() -> None:
@@ -201,16 +204,21 @@ def test_a_difference_is_grouped_and_its_witness_minimized(monkeypatch, capsys, 
     files = _docs(tmp_path, ["a", "b", "c"])
     rc, report = _crosscheck(monkeypatch, capsys, ["--mode", "argv", "--caps", "qemu-0.9.1",
                                                    "--minimize-seconds", "30", *files],
-                             sub=r" -usb=> -no-kqemu -usb")
+                             sub=r" -usb=> -planted-option -usb")
     assert rc == 1
     [group] = report["groups"]
-    assert group["kind"] == "argv: -no-kqemu only in libvirt"
+    assert group["kind"] == "argv: -planted-option only in libvirt"
     assert group["count"] == 3 and group["documents"] == 3 and group["caps"] == {"qemu-0.9.1": 3}
     assert group["witness_state"] == "minimized"
     assert len(group["witness"].splitlines()) < len(DOMAIN.splitlines()) / 2
-    assert "-no-kqemu" in group["witness_libvirt"] and "-no-kqemu" not in group["witness_ours"]
+    assert "-planted-option" in group["witness_libvirt"] and "-planted-option" not in group["witness_ours"]
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_built"], cell["identical"]) == (3, 0, 3, 0)
+    # the option no family reads: its family is what the minimized witness keeps (no device)
+    assert group["families"] == ["machine"] and group["attributed_by"].startswith("minimized witness")
+    fam = {(c["family"], c["column"]): c for c in report["families"]["cells"]}
+    assert (fam[("machine", "argv:qemu-0.9.1")]["compared"], fam[("machine", "argv:qemu-0.9.1")]["drift"]) == (3, 3)
+    assert (fam[("disk", "argv:qemu-0.9.1")]["compared"], fam[("disk", "argv:qemu-0.9.1")]["drift"]) == (3, 0)
 
 
 def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -222,6 +230,9 @@ def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, caps
     assert crash["kind"] == "argv: libvirt crashes, we build" and crash["count"] == 1
     assert "CRASHME" in crash["witness"] and crash["witness_state"] == "minimized"
     assert "<disk" not in crash["witness"]
+    assert crash["families"] == ["machine"]
+    machine = next(c for c in report["families"]["cells"] if c["family"] == "machine")
+    assert (machine["compared"], machine["drift"], machine["libvirt_crashes"]) == (3, 0, 1)
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_crashes"]) == (3, 3, 1)
 
@@ -309,3 +320,17 @@ def test_reference_documents_against_libvirt(oracle: str, reference: Path, monke
     assert xml["compared"] + xml["deliberate"] == report["documents"] == len({Path(f).read_text() for f in files})
     for g in report["groups"]:
         assert g["witness"] and g["kind"].split(":")[0] in ("xml2xml", "argv", "argv2xml")
+
+
+def test_a_row_covers_only_the_kinds_its_claims_name(tmp_path: Path) -> None:
+    from virtconform.conformance.crosscheck.deviations import Claim, Row, covered_kinds
+    row = Row("comma", "rule", tmp_path / "w.xml", "argv qemu-0.12.1",
+              Claim.parse("builds `chardev=channel0,name=org.x,id=evil -usb`"),
+              Claim.parse("builds `chardev=channel0,name=org.x,,id=evil -usb`"), "why")
+    kinds = ["argv: -device virtserialport: nr= differs", "argv: -device virtserialport: name= differs",
+             "argv: -device virtserialport: id= only in libvirt", "argv: we build, libvirt refuses: x"]
+    assert covered_kinds(row, kinds) == kinds[1:3]
+    refusing = Row("r", "rule", tmp_path / "w.xml", "xml2xml", Claim.parse("refuses"), Claim.parse("builds"), "why")
+    assert covered_kinds(refusing, kinds) == ["argv: we build, libvirt refuses: x"]
+    with pytest.raises(ValueError):
+        Claim.parse("explodes")

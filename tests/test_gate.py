@@ -49,13 +49,17 @@ def test_a_new_nic_names_the_device_and_the_moved_slot_with_a_pin(tmp_path: Path
     assert run(old, new, "--caps", "qemu-0.12.1", "--allow-abi-change").returncode == 0
 
 
-def test_current_memory_reaches_the_guest_and_is_compared(tmp_path: Path) -> None:
+def test_memory_reaches_the_guest_and_is_compared(tmp_path: Path) -> None:
     old = CORPUS / "chardevs.xml"
-    new = changed(tmp_path, old.name, "<currentMemory>219136<", "<currentMemory>109568<")
+    # libvirt 0.8.3 gives -m the <memory> (the maximum); <currentMemory> is the balloon's
+    # run-time target and changes nothing on the command line
+    same = changed(tmp_path, old.name, "<currentMemory>219136<", "<currentMemory>109568<")
+    assert run(old, same).returncode == 0
+    new = changed(tmp_path, old.name, "<memory>219136<", "<memory>109568<")
     p = run(old, new)
     assert p.returncode == 1, p.stdout
     line = next(ln for ln in p.stdout.splitlines() if "guest ABI: memory:" in ln)
-    assert line.startswith(f"{new}:5:")  # points at <currentMemory>
+    assert line.startswith(f"{new}:4:")  # points at <memory>
     assert any(ln.strip().startswith("- -m ") for ln in p.stdout.splitlines())
     assert any(ln.strip().startswith("+ -m ") for ln in p.stdout.splitlines())
 
@@ -110,3 +114,16 @@ def test_an_invalid_new_definition_fails_with_its_location(tmp_path: Path) -> No
 def test_json_on_an_unreadable_document(tmp_path: Path) -> None:
     p = run(CORPUS / "chardevs.xml", tmp_path / "missing.xml", "--json")
     assert p.returncode == 2 and json.loads(p.stdout)["error"]["message"]
+
+
+def test_a_removed_channel_is_named_by_its_target(tmp_path: Path) -> None:
+    old = CORPUS / "virtio-serial-channels.xml"
+    text = old.read_text()
+    start = text.index("    <channel type='unix'>")
+    end = text.index("</channel>\n", start) + len("</channel>\n")
+    new = tmp_path / old.name
+    new.write_text(text[:start] + text[end:])
+    out = json.loads(run(old, new, "--caps", "qemu-0.12.1", "--json").stdout)
+    removed = [c for c in out["abi"] if c["kind"] == "removed"]
+    assert [c["item"] for c in removed] == ["channel org.qemu.guest_agent.0"]
+    assert "virtio-serial" in removed[0]["detail"] and "port=2" in removed[0]["detail"]

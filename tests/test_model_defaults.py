@@ -76,7 +76,8 @@ def test_virtio_serial_controllers_for_every_referenced_index_without_ports() ->
 """)
     ctrls = [(c.type, c.index, c.ports, c.vectors) for c in d.devices.controllers]
     assert ctrls == [("virtio-serial", 2, None, None), ("virtio-serial", 0, None, None)]
-    assert [ch.address.port for ch in d.devices.channels] == [1, 1]
+    # an unnumbered port follows the highest one before it on its controller, from -1
+    assert [ch.address.port for ch in d.devices.channels] == [0, 0]
 
 
 def test_memballoon_default_depends_on_virt_type() -> None:
@@ -127,7 +128,7 @@ def test_formatting_escapes_and_is_a_fixed_point() -> None:
 
 @pytest.mark.parametrize("bad,message", [
     ("<type arch='sparc'>hvm</type>", "not supported"),
-    ("<type arch='x86_64' machine='xenner'>linux</type>", "no support found"),
+    ("<type arch='x86_64' machine='xenner'>linux</type>", "unknown OS type linux"),
 ])
 def test_unsupported_guests_are_located_errors(bad, message) -> None:
     with pytest.raises(VirtconformError, match=message) as e:

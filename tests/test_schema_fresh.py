@@ -24,7 +24,8 @@ def test_shipped_domain_rng_loads_standalone() -> None:
     from lxml import etree
     schema = etree.RelaxNG(etree.parse(str(SCHEMAS / "domain.rng")))
     minimal = etree.fromstring(
-        "<domain type='qemu'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>")
+        "<domain type='qemu'><name>x</name><memory>4096</memory><os><type>hvm</type><boot dev='hd'/></os>"
+        "</domain>")
     assert schema.validate(minimal), schema.error_log
 
 

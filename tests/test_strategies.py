@@ -165,7 +165,7 @@ def test_generate_coverage_json(capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     from virtconform.conformance.cli.main import main
-    assert main(["generate", "--count", "40", "--seed", "3", "--coverage", "--json"]) == 0
+    assert main(["generate", "--count", "60", "--seed", "3", "--coverage", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["documents"] == 40 and 50 < report["percent"] <= 100
+    assert report["documents"] == 60 and 50 < report["percent"] <= 100
     assert "/domain/devices/disk/@type" in coverage.schema_paths(rng.shipped())

@@ -1,8 +1,8 @@
 """The differential property: a generated document gets from us what libvirt's own code gives it.
 
 Where ../shared/oracle (libvirt 0.8.3's QEMU driver as a command, or ``$VIRTCONFORM_ORACLE``)
-is present, the document goes through both: xml2xml, and argv for a legacy and a ``-device``
-capability set. Same output, or both refuse; disagreements of the kinds the deviation table's
+is present, the document goes through both: xml2xml, argv for a legacy and a ``-device``
+capability set, and argv2xml of the command lines libvirt built for them. Same output, or both refuse; disagreements of the kinds the deviation table's
 rows show are deliberate. Documents libvirt would not run (host-dependent NICs) or on which it
 crashes are outside the property. Without the oracle every document is skipped.
 
@@ -23,8 +23,8 @@ SETS = ("qemu-0.9.1", "qemu-0.12.1")
 
 
 def prop_agrees_with_libvirt(xml: str) -> None:
-    """xml2xml and argv (qemu-0.9.1, qemu-0.12.1) agree with libvirt's own code (../shared/oracle),
-    deviation rows excepted."""
+    """xml2xml, argv and argv2xml (qemu-0.9.1, qemu-0.12.1) agree with libvirt's own code
+    (../shared/oracle), deviation rows excepted."""
     from virtconform.conformance.crosscheck.checker import probes_for
     from virtconform.conformance.crosscheck.compare import DISAGREEMENTS
     from virtconform.conformance.crosscheck.documents import pin_random
@@ -34,7 +34,7 @@ def prop_agrees_with_libvirt(xml: str) -> None:
     if checker is None:
         raise Skip("../shared/oracle is not present")
     results = checker.check(probes_for([pin_random(xml)], {s: frozenset(resolve(s)) for s in SETS},
-                                       ("xml2xml", "argv")))
+                                       ("xml2xml", "argv", "argv2xml")))
     wrong = [r for r in results if r is not None and r.verdict.outcome in DISAGREEMENTS
              and not all(k in deliberate for k in r.verdict.kinds)]
     if wrong:

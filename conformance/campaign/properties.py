@@ -155,10 +155,14 @@ def prop_xml2xml_fixed_point(xml: str) -> None:
     """format(parse(format(parse(x)))) == format(parse(x)): one round reaches the fixed point,
     and the formatted document is itself schema-valid."""
     once = analysis(xml).dom.to_xml()
-    from virtconform.engine.errors import VirtconformError
+    from virtconform.engine.errors import DocumentError, VirtconformError
     from virtconform.engine.loader import domain_from_string
     try:
         twice = domain_from_string(once, _profile().capabilities).to_xml()
+    except DocumentError as e:
+        # libvirt prints some values as they are (a seclabel model, a CPU model, a
+        # chardev host...): with an XML special in them its output is not XML
+        raise Skip(f"libvirt's output is not well-formed here: {e.message}") from None
     except VirtconformError as e:
         raise AssertionError(f"the formatted domain does not load again: {e.format()}") from None
     assert twice == once, _first_diff(once, twice)
@@ -203,8 +207,14 @@ _COMMA_OPTIONS = frozenset(_ID_OPTIONS + ("-name", "-net", "-serial", "-parallel
                                           "-smp", "-usbdevice", "-pcidevice", "-sdl", "-boot"))
 
 
+#: values of those options QEMU takes as they are (a file or device name, no option syntax)
+_RAW_VALUES = {"-serial": ("file:", "pipe:", "/"), "-parallel": ("file:", "pipe:", "/"),
+               "-usbdevice": ("disk:",)}
+
+
 def _option_values(argv: list[str]) -> list[tuple[str, list[str]]]:
-    return [(argv[i], qemu_options(argv[i + 1])) for i in range(len(argv) - 1) if argv[i] in _COMMA_OPTIONS]
+    return [(argv[i], qemu_options(argv[i + 1])) for i in range(len(argv) - 1)
+            if argv[i] in _COMMA_OPTIONS and not argv[i + 1].startswith(_RAW_VALUES.get(argv[i], "\0"))]
 
 
 def prop_unique_ids(xml: str) -> None:
@@ -283,6 +293,10 @@ def prop_argv_xml_argv(xml: str) -> None:
         raise Skip(f"outside the parser's subset: {outside}")
     carved = _carve(root)
     a = analysis(etree.tostring(carved, encoding="unicode") if carved is not root else xml)
+    if "kvm" in (a.dom.devices.emulator or "") and a.dom.arch != "i686":
+        # qemuParseCommandLine reads every kvm binary's guest as i686, and an i686 guest
+        # on a 64-bit kvm binary gets -cpu qemu32
+        raise Skip("outside the parser's subset: a kvm emulator's guest that is not i686")
     tried = 0
     for name, flags in _round_trip_sets().items():
         if "device" not in flags and _outside_legacy_subset(root):
@@ -290,6 +304,8 @@ def prop_argv_xml_argv(xml: str) -> None:
         cmd = a.command_line(flags)
         if cmd is None:
             continue  # the builder refuses this set (argv-total checks the refusal)
+        if cmd.warnings:
+            continue  # libvirt drops part of the document: the command line cannot carry it back
         first = cmd.render()
         try:
             back = parse_argv_text(first, caps, "<rt.args>")
@@ -312,12 +328,15 @@ def prop_argv_xml_argv(xml: str) -> None:
 
 def _outside_parser_subset(root: etree._Element) -> str | None:
     """What makes a whole guest unreadable from argv (as in libvirt's qemuParseCommandLine), or None."""
-    if (root.findtext("os/type") in ("xen", "linux") or root.get("type") == "xen") and \
+    # a bootloader without an OS type is a Xen guest
+    os_type = root.findtext("os/type") or ("xen" if root.find("bootloader") is not None else None)
+    if (os_type in ("xen", "linux") or root.get("type") == "xen") and \
             "xenner" not in (root.findtext("devices/emulator") or ""):
         # libvirt's parser takes a xen guest only from a xenner emulator; -domid and
         # -xen-attach/-xen-domid are start-up options it ignores
         return "xen guest without a xenner emulator"
-    if root.findtext("os/type") == "xen" and (root.find("os/type").get("arch") or "i686") != "i686":
+    arch = root.find("os/type").get("arch") if root.find("os/type") is not None else None
+    if os_type == "xen" and (arch or "x86_64") != "i686":  # x86_64: the only Xen guest of the host
         return "xenner guest not i686 (xenner's arch is not on the command line)"
     return None
 

@@ -12,7 +12,8 @@ minimized, goes there and every other worker replays it first; documents that re
 something new (a schema path, a skip reason, a builder refusal) go to its corpus and are
 replayed by the others too. Counts: ``examples`` are generated documents a property
 checked; ``skipped`` ones it did not apply to (with the reason); ``replayed`` ones that came
-from the database.
+from the database. ``samples`` give the campaign's shape over time: examples, coverage
+(distinct features reached, database or not) and failures, about SAMPLES times per budget.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ from .properties import PROPERTIES, Property, Skip, analysis, set_name, skip_rea
 BATCH = 10
 #: how often a worker looks for what the others put into the database
 POLL_SECONDS = 2.0
+#: samples of a campaign's counts over its time budget (the shape of ``--html``'s charts)
+SAMPLES = 60
 GROUPS = {"plain": False, "hostile": True}
 
 
@@ -69,6 +72,7 @@ class Worker:
         self.duplicates = 0
         self.minimizing = 0.0
         self.deadline = 0.0
+        self.samples: list[dict[str, float | int]] = []
 
     # ------------------------------------------------------------ checking
     def check(self, xml: str, props: list[Property], group: str, replay: bool = False) -> None:
@@ -93,15 +97,16 @@ class Worker:
                 continue
             st.examples += not replay
             new.add(f"{prop.name}:ok")
-        if replay or self.db is None:
+        if replay:
             return
         new |= _features(xml)
         new -= self.features
         if new:
             self.features |= new
-            self.seen_docs.add(_digest(xml))
-            self.db.save(dbkeys.corpus_key(group), xml.encode())
-            self.corpus_saved += 1
+            if self.db is not None:
+                self.seen_docs.add(_digest(xml))
+                self.db.save(dbkeys.corpus_key(group), xml.encode())
+                self.corpus_saved += 1
 
     def fail(self, prop: Property, xml: str, e: BaseException, source: str) -> None:
         error = f"{type(e).__name__}: {e}"
@@ -177,10 +182,14 @@ class Worker:
         self.replay()
         last_poll = last_report = time.monotonic()
         groups = [(g, GROUPS[g], props) for g, props in self.groups.items() if props]
+        every, next_sample = self.seconds / SAMPLES, start
         while groups and time.monotonic() < self.deadline:
             for _ in range(BATCH):
                 for group, hostile, props in groups:
                     self.check(generate_domain_text(self.rng.getrandbits(64), hostile=hostile), props, group)
+                    if (now := time.monotonic()) >= next_sample:
+                        self.sample(now - start)
+                        next_sample = now + every
             now = time.monotonic()
             if now - last_poll >= POLL_SECONDS:
                 last_poll = now
@@ -190,9 +199,21 @@ class Worker:
                 self._report(now - start)
         if self.progress:
             sys.stderr.write("\n")
+        self.sample(time.monotonic() - start)
         return {"stats": {n: s.to_json() for n, s in self.stats.items()}, "failures": self.failures,
                 "seconds": time.monotonic() - start, "corpus_saved": self.corpus_saved,
-                "duplicate_failures": self.duplicates}
+                "duplicate_failures": self.duplicates, "samples": self.samples}
+
+    def sample(self, elapsed: float) -> None:
+        """The counts so far: examples checked, features reached (schema paths, build
+        outcomes: the campaign's coverage), failures found."""
+        counts = {"examples": sum(s.examples for s in self.stats.values()),
+                  "coverage": len(self.features), "failures": len(self.failures)}
+        last = self.samples[-1] if self.samples else None
+        if last and elapsed - last["seconds"] < self.seconds / SAMPLES and \
+                all(last[k] == v for k, v in counts.items()):
+            self.samples.pop()  # the end, just after the last sample: one point, not two
+        self.samples.append({"seconds": round(elapsed, 3), **counts})
 
     def _report(self, elapsed: float) -> None:
         total = sum(s.examples for s in self.stats.values())
@@ -214,13 +235,17 @@ def _digest(xml: str) -> bytes:
     return hashlib.blake2b(xml.encode(), digest_size=16).digest()
 
 
+_SET_NAMES: dict[frozenset[str], str] = {}
+
+
 def _features(xml: str) -> set[str]:
-    """What a document reaches: its schema paths and each capability set's outcome."""
+    """What a document reaches: its schema paths and each capability set's outcome
+    (computed for every document: the campaign's coverage over time)."""
     from ..grammar.coverage import document_paths
     a = analysis(xml)
     out = document_paths(a.root)
     for flags, outcome in a.outcomes().items():
-        name = set_name(flags)
+        name = _SET_NAMES.get(flags) or _SET_NAMES.setdefault(flags, set_name(flags))
         out.add(f"build {name}: built" if hasattr(outcome, "argv")
                 else f"build {name}: {signature(outcome.message)}")
     return out

@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
                             progress=progress)
     finally:
         progress.close()
+    if args.html:
+        from virtconform.conformance.reports.check import write
+        write(args.html, outcome, config)
     if args.format == "text":
         to_tty = not args.output and sys.stdout.isatty()
         report = reports.text(outcome, colour=to_tty and not os.environ.get("NO_COLOR"))

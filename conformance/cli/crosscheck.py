@@ -28,6 +28,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    "(default: the project's docs/deviations.md; 'none' for no table)")
     p.add_argument("--out", metavar="DIR", help="also write every group's witness to DIR")
     p.add_argument("--json", action="store_true", help="the report as JSON on stdout")
+    p.add_argument("--html", metavar="DIR", help="also write the report as a static page DIR/index.html "
+                   "(the agreement matrix, every disagreement's witness), with DIR/report.json beside it")
     p.add_argument("--profile", default="libvirt-test", help="host profile (default: libvirt-test)")
     p.set_defaults(module="crosscheck")
 
@@ -55,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     report = crosscheck(opts, progress)
     if args.out:
         write_witnesses(report, Path(args.out))
+    if args.html:
+        from virtconform.conformance.reports import write_html
+        write_html(args.html, "crosscheck", report.to_dict())
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=1)
         sys.stdout.write("\n")

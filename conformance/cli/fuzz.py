@@ -29,6 +29,8 @@ MIN_FOR_SKIP_BOUND = 50
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.errors import UsageError
 
+    if getattr(args, "html", None) and (getattr(args, "replay", None) or getattr(args, "bytes", None)):
+        raise UsageError("--html draws a campaign of the properties over time; not --replay or --bytes")
     if getattr(args, "replay", None):
         return _replay(args)
     if args.seconds <= 0:
@@ -90,6 +92,9 @@ def _properties(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     summary = _summary(results, names, PROPERTIES, elapsed, seed, args, out)
     summary["left_out"] = left_out
+    if args.html:
+        from virtconform.conformance.reports import write_html
+        write_html(args.html, "fuzz", summary)
     if args.json:
         json.dump(summary, sys.stdout)
         sys.stdout.write("\n")
@@ -130,6 +135,7 @@ def _summary(results: list[dict[str, Any]], names: list[str], props: dict[str, A
             "seed": seed, "jobs": args.jobs, "database": args.database,
             "corpus_saved": sum(r.get("corpus_saved", 0) for r in results),
             "reproducers": str(out) if any(f.get("reproducer") for f in failures) else None,
+            "timeline": [r.get("samples", []) for r in results],
             "failed": [{k: v for k, v in f.items() if k != "xml"} | {"error": f["error"].splitlines()[0][:300]}
                        for f in failures]}
 
@@ -176,7 +182,7 @@ def _bytes(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from virtconform.conformance.campaign.reproducers import replay
+    from virtconform.conformance.campaign.replay import replay
     results = replay(Path(args.replay))
     failing = [r for r in results if r["status"] in ("fails", "unknown")]
     if args.json:

@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         conf = read_qemu_conf(args.qemu_conf)
     targets = _targets(args)
     new_doc = read_document(args.new)
-    new = parse_domain(new_doc, profile.capabilities)   # the change must be valid
+    new = parse_domain(new_doc, profile.capabilities, validate=True)   # the change must be valid
     old_doc = read_document(args.old)
     old = parse_domain(old_doc, profile.capabilities, validate=False)
     report = gate(old, new, targets, profile=profile, conf=conf,

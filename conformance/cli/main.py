@@ -1,18 +1,40 @@
 """The ``virtconform`` command (see ../shared/CONTRACT.md).
 
 Start-up matters: CI runs this once per file. Only argparse is imported here;
-each command's module is imported when that command runs. Importing the package
-keeps lxml from loading rnc2rng (see engine/__init__.py).
+each command's module is imported when that command runs, and only that command's
+options are declared (all of them only for the overview and unknown commands).
+Importing the package keeps lxml from loading rnc2rng (see engine/__init__.py).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+
+def _columns() -> int:
+    """The terminal width as shutil.get_terminal_size() finds it, without importing shutil
+    (and with it bz2, lzma and zlib): argparse asks for it on every option declared."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+        if columns > 0:
+            return columns
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
 
 
 class _Formatter(argparse.HelpFormatter):
     """Help text that states each option's default where it has a meaningful one."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -49,11 +71,46 @@ def _inputs(p: argparse.ArgumentParser, what: str) -> None:
                    help=f"{what} files, directories (searched recursively) or - for standard input")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _html(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--html", metavar="DIR",
+                   help=f"also write the report as a static page DIR/index.html ({what}), "
+                        "with DIR/report.json beside it")
+
+
+class _Unused:
+    """Stands in for the parser of a command that is not run: every call is accepted and
+    ignored (declaring all commands' options costs more start-up than validating a file)."""
+
+    def __getattr__(self, name: str) -> object:
+        return self._ignore
+
+    def _ignore(self, *args: object, **kwargs: object) -> _Unused:
+        return self
+
+
+class _OnlyCommand:
+    """``add_subparsers()``'s result, declaring the parser of one command only."""
+
+    def __init__(self, sub: argparse._SubParsersAction, only: str) -> None:  # type: ignore[type-arg]
+        self.sub = sub
+        self.only = only
+        self.found = False
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser | _Unused:
+        if name != self.only:
+            return _Unused()
+        self.found = True
+        return self.sub.add_parser(name, **kwargs)  # type: ignore[no-any-return]
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only`` a command's name, the other commands are left undeclared
+    (when ``only`` names no command, the full parser)."""
     ap = argparse.ArgumentParser(prog="virtconform", formatter_class=_Formatter,
                                  description="Validate libvirt domain XML and convert it to and from QEMU command lines.")
     ap.add_argument("--version", action=_Version, help="print the version and exit")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
+    real = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
+    sub = real if only is None else _OnlyCommand(real, only)
 
     p = sub.add_parser("validate", help="validate domain XML against the RELAX NG schema")
     _inputs(p, "domain XML")
@@ -67,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
     _profile(p)
     _inputs(p, "domain XML")
-    p.add_argument("--no-validate", action="store_true", help="skip schema validation")
+    p.add_argument("--validate", action="store_true",
+                   help="also validate against the schema first (libvirt's parser does not)")
+    p.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(module="xml2xml")
 
     p = sub.add_parser("argv", help="the QEMU command line for a domain")
@@ -78,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--qemu-conf", metavar="FILE", help="libvirt qemu.conf settings")
     p.add_argument("--domid", type=int, default=None, help="domain id (default: none)")
     p.add_argument("--migrate-from", metavar="URI", help="incoming migration source")
-    p.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print {'env': [...], 'argv': [...]}")
+    form.add_argument("--shell", action="store_true",
+                      help="quote words a shell would split (default: libvirt's form, single spaces)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse (exit 1) where libvirt would silently drop part of the document")
     p.add_argument("--clock-epoch", type=int, metavar="SECONDS",
                    help="the time an offset='variable' clock is relative to (default: now)")
     _inputs(p, "domain XML")
@@ -87,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("argv2xml", help="the domain XML that a QEMU command line describes")
     _profile(p)
     _inputs(p, "command-line (.args)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse what libvirt 0.8.3 dropped with a warning (e.g. an unknown QEMU argument)")
+    p.add_argument("--validate", action="store_true",
+                   help="refuse a result the domain schema rejects (libvirt printed it anyway)")
     p.set_defaults(module="argv2xml")
 
     p = sub.add_parser("caps", help="capabilities of a QEMU binary from its -help output")
@@ -125,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bytes", metavar="TARGET", choices=["xml", "qemu-help", "argv", "qemu-conf"],
                    help="coverage-guided byte fuzzing of one reader: xml, qemu-help, argv, qemu-conf")
     p.add_argument("--replay", metavar="DIR", help="run the reproducers a campaign wrote to DIR again")
+    _html(p, "the campaign: throughput and coverage over time, failures, per-property counts")
     p.set_defaults(module="fuzz")
 
     p = sub.add_parser("schema", help="tools for schema authors: compile, check, diff, coverage")
@@ -147,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("corpus", nargs="*", metavar="CORPUS", help="documents or directories (default: corpus/)")
     a.add_argument("--schema", metavar="FILE.rng", help="the grammar (default: the shipped domain schema)")
     a.add_argument("--json", action="store_true", help="the report as JSON")
+    _html(a, "the grammar as a tree coloured by coverage, every pattern never exercised")
     p.set_defaults(module="schema")
 
     p = sub.add_parser("gate", help="may NEW.xml replace OLD.xml? validity, buildability, guest ABI")
@@ -183,10 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="build every document again instead of reusing results for unchanged bytes "
                         "(kept in .virtconform_cache/)")
+    _html(p, "documents x targets, every finding with its diff")
     p.set_defaults(module="check")
 
-    from . import crosscheck
-    crosscheck.add_parser(sub)
+    if only in (None, "crosscheck"):
+        from . import crosscheck
+        crosscheck.add_parser(sub)  # type: ignore[arg-type]
 
     p = sub.add_parser("suite", help="run a manifest suite (reference or the project's corpus) in-process")
     p.add_argument("suite", help="directory holding manifest.json")
@@ -194,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run only this section: xml2argv, xml2xml, argv2xml, help (repeatable; default: all)")
     p.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     p.set_defaults(module="suite")
+    if isinstance(sub, _OnlyCommand) and not sub.found:
+        return build_parser()  # not a command: the full parser says so, listing them
     return ap
 
 
@@ -212,8 +286,18 @@ def _subparser(ap: argparse.ArgumentParser, name: str) -> argparse.ArgumentParse
     return None
 
 
+def _command(argv: list[str]) -> str | None:
+    """The command named on the command line (the first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+        if word == "--":
+            return None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = build_parser()
+    ap = build_parser(_command(sys.argv[1:] if argv is None else argv))
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:  # argparse: usage errors exit 2, --help exits 0

@@ -223,6 +223,9 @@ def run_coverage(args: argparse.Namespace) -> int:
     if not corpus:
         raise UsageError("name the documents or directories to measure (there is no ./corpus)")
     report = patterncov.measure(grammar, grammar_path, expand(corpus, "*.xml"))
+    if args.html:
+        from virtconform.conformance.reports import write_html
+        write_html(args.html, "coverage", report.as_dict())
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1)
         sys.stdout.write("\n")

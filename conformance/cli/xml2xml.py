@@ -14,7 +14,7 @@ def converter(args: argparse.Namespace) -> Callable[[str, bytes], str]:
     caps = get_profile(args.profile).capabilities
 
     def convert(name: str, data: bytes) -> str:
-        return parse_domain(parse_bytes(data, name), caps, validate=not args.no_validate).to_xml()
+        return parse_domain(parse_bytes(data, name), caps, validate=args.validate).to_xml()
     return convert
 
 

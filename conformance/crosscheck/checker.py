@@ -19,8 +19,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .answers import Answer
-from .compare import DIFFERENT, Verdict, judge
+from .answers import OK, Answer
+from .compare import AGREE, DIFFERENT, Verdict, judge
 from .ours import Ours
 from .protocol import Oracle
 
@@ -113,26 +113,29 @@ class Checker:
         lines = {their_argv[p.flags][files[p.text]].text for p in probes
                  if p.mode == "argv2xml" and their_argv[p.flags][files[p.text]].built}
         back = self._read_back(sorted(lines))
-        out: list[Result | None] = []
+        pairs: list[tuple[Probe, Answer, Answer, str] | None] = []
         for p in probes:
             f = files[p.text]
             if p.mode == "xml2xml":
-                ours, theirs = mine[p.text][0], their_xml[f]
-                out.append(Result(p, ours, theirs, judge("xml2xml", ours, theirs)))
+                pairs.append((p, mine[p.text][0], their_xml[f], ""))
             elif p.mode == "argv":
-                xml, built, variable = mine[p.text]
-                ours, theirs = built[p.caps], their_argv[p.flags][f]
-                verdict = judge("argv", ours, theirs)
-                if variable and verdict.outcome == DIFFERENT:
-                    ours, verdict = self._other_second(p, theirs, t0, t1, ours, verdict)
-                out.append(Result(p, ours, theirs, verdict))
+                pairs.append((p, mine[p.text][1][p.caps], their_argv[p.flags][f], ""))
             else:
                 line = their_argv[p.flags][f]
-                if not line.built:
-                    out.append(None)
-                    continue
-                ours, theirs = back[line.text]
-                out.append(Result(p, ours, theirs, judge("argv2xml", ours, theirs), line.text))
+                pairs.append((p, *back[line.text], line.text) if line.built else None)
+        # the same text agrees at once; the others are compared in the workers
+        hard = [(q[0].mode, q[1], q[2]) for q in pairs if q is not None and not _same(q[1], q[2])]
+        verdicts = iter(self.map(_judge_task, hard))
+        out: list[Result | None] = []
+        for q in pairs:
+            if q is None:
+                out.append(None)
+                continue
+            p, ours, theirs, line = q
+            verdict = Verdict(AGREE) if _same(ours, theirs) else next(verdicts)
+            if p.mode == "argv" and verdict.outcome == DIFFERENT and mine[p.text][2]:
+                ours, verdict = self._other_second(p, theirs, t0, t1, ours, verdict)
+            out.append(Result(p, ours, theirs, verdict, line))
         return out
 
     def _read_back(self, lines: Sequence[str]) -> dict[str, tuple[Answer, Answer]]:
@@ -164,7 +167,15 @@ class Checker:
         return ours, verdict
 
 
+def _same(ours: Answer, theirs: Answer) -> bool:
+    return ours.status == theirs.status == OK and ours.text == theirs.text
+
+
 # ---------------------------------------------------------------- worker side
+def _judge_task(task: tuple[str, Answer, Answer]) -> Verdict:
+    return judge(*task)
+
+
 def _warm(profile: str) -> None:
     from virtconform.engine import schema
     from virtconform.engine.xmlio import parse_bytes

@@ -138,7 +138,7 @@ def argv_items(line: str) -> list[Item]:
             i += 1
         key = word
         if word in _QUALIFIED and value:
-            first = split_options(value)[0]
+            first = value.split(",", 1)[0]  # a driver or backend name holds no comma
             if "=" not in first:
                 key = f"{word} {first}"
         items.append(Item(key, value))
@@ -226,7 +226,7 @@ def xml_kinds(ours: str, theirs: str) -> tuple[list[str], str]:
     ra, rb = _xml(ours), _xml(theirs)
     if ra is None or rb is None:
         sides = [side for side, r in (("ours", ra), ("libvirt's", rb)) if r is None]
-        return [f"output is not XML: {' and '.join(sides)}"], detail
+        return [f"output is not XML: {' and '.join(sides)}", *_line_kinds(ours, theirs)], detail
     kinds: list[str] = []
     if ra.tag != rb.tag:
         kinds.append(f"root element differs (<{ra.tag}> vs <{rb.tag}>)")
@@ -278,6 +278,24 @@ def _tree_diff(a: etree._Element, b: etree._Element, path: str, out: list[str]) 
 
 
 # ---------------------------------------------------------------- helpers
+def _line_kinds(ours: str, theirs: str) -> list[str]:
+    """Where two texts that are not both XML differ: the attribute (or element) each
+    differing line pair diverges in, as ``line: /@ATTR differs`` (``/ELEMENT`` when no
+    attribute value is open there)."""
+    kinds = []
+    for a, b in zip(ours.splitlines(), theirs.splitlines(), strict=False):
+        if a == b:
+            continue
+        n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+        attr = re.findall(r"([\w:-]+)='[^']*$", a[:n])
+        elem = re.findall(r"<([\w:-]+)", a[:n])
+        if attr:
+            kinds.append(f"line: /@{attr[-1]} differs")
+        elif elem:
+            kinds.append(f"line: /{elem[-1]} text differs")
+    return _unique(kinds)
+
+
 def _first_line_diff(ours: str, theirs: str) -> str:
     lines = [ln for ln in difflib.unified_diff(theirs.splitlines(), ours.splitlines(), "libvirt", "ours",
                                                n=0, lineterm="")][2:]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 
@@ -72,20 +71,15 @@ def generated_one(seed: int, k: int) -> Document:
 
 
 def from_paths(paths: Iterable[str]) -> list[Document]:
-    """Files as given, directories as their ``*.xml`` (recursively, sorted)."""
+    """Files as given, directories as their ``*.xml`` (recursively, sorted), ``-`` as stdin:
+    the project's one input expander (cli/inputs.py)."""
+    from virtconform.conformance.cli.inputs import expand, read_input
     out: list[Document] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            files = sorted(f for f in path.rglob("*.xml") if f.is_file())
-        elif path.is_file():
-            files = [path]
-        else:
-            raise InputError(f"{p}: no such file or directory")
-        for f in files:
-            try:
-                text = f.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                raise InputError(f"{f}: cannot read: {e}") from None
-            out.append(Document(str(f), pin_random(text)))
+    for path in expand(list(paths)):
+        name, data = read_input(path)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(f"{name}: not UTF-8 at byte {e.start}") from None
+        out.append(Document(name, pin_random(text)))
     return out

@@ -42,15 +42,26 @@ def _kind(c: Check) -> str:
     return c.name
 
 
+#: detail lines per failure in the text report (json and junit carry them all)
+MAX_DETAILS = 16
+
+
 def text(outcome: Outcome, colour: bool) -> str:
     red, yellow, green, dim, off = ("\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[0m") \
         if colour else ("",) * 5
     lines: list[str] = []
-    for c in outcome.checks:
+    for group in _same_failures(outcome.checks):
+        c = group[0]
         if c.failed:
             where = f"{c.document}:{c.line}:{c.column}" if c.line else c.document
-            lines.append(f"{where}: {red}FAIL{off} {c.name}: {c.message}")
-            lines += [f"    {_colour_diff(d, red, green, off)}" for d in c.details]
+            name = c.name if len(group) == 1 else \
+                "targets " + ", ".join(g.name.removeprefix("target ") for g in group)
+            lines.append(f"{where}: {red}FAIL{off} {name}: {c.message}")
+            shown = c.details if len(c.details) <= MAX_DETAILS else c.details[:MAX_DETAILS - 1]
+            lines += [f"    {_colour_diff(d, red, green, off)}" for d in shown]
+            if len(shown) < len(c.details):
+                lines.append(f"    {dim}... {len(c.details) - len(shown)} more lines "
+                             f"(--format json shows all){off}")
         elif c.name == "guest ABI" and c.status == "skipped" and "NOT CHECKED" in c.message:
             lines.append(f"{c.document}: {yellow}WARNING{off} {c.name}: {c.message}")
         elif c.message and c.status == "passed" and c.name != "guest ABI" and c.details:
@@ -58,6 +69,21 @@ def text(outcome: Outcome, colour: bool) -> str:
     colour_sum = red if outcome.failed else green
     lines.append(f"{colour_sum}{summary(outcome)}{off}")
     return "\n".join(lines) + "\n"
+
+
+def _same_failures(checks: list[Check]) -> list[list[Check]]:
+    """Consecutive target checks of one document failing alike (the same drift on every
+    target, a document no target has locked) shown once, naming the targets."""
+    groups: list[list[Check]] = []
+    for c in checks:
+        last = groups[-1][0] if groups else None
+        if (last is not None and c.failed and last.failed and c.document == last.document
+                and c.name.startswith("target ") and last.name.startswith("target ")
+                and (c.message, c.details, c.line) == (last.message, last.details, last.line)):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return groups
 
 
 def _colour_diff(line: str, red: str, green: str, off: str) -> str:

@@ -1,14 +1,21 @@
 """Domain documents: the schema walker plus engine-aware refinements.
 
 A document that is merely schema-valid usually fails libvirt's parser (a disk
-named ``0a`` on the ide bus, two devices in PCI slot 5, an x86_64 HVM guest of
-type ``kqemu``...), and the properties would then test nothing but refusals.
-The refinements keep every change inside the schema (tests check it) and make
-most documents loadable by the engine, and by libvirt's test driver: sane
-names, sizes and UUIDs, disk names valid for their bus with matching drive
-addresses, unique PCI slots >= 4, channels tied to a virtio-serial controller,
-a MAC on each interface and os type/arch/emulator combinations of the
-``libvirt-test`` host.
+named ``0a`` on the ide bus, a tcp serial port without a host, an x86_64 HVM
+guest of type ``kqemu``...), and the properties would then test nothing but
+refusals. The refinements keep every change inside the schema - ours and
+libvirt's own 2010 schema (tests check both) - and make most documents
+loadable by libvirt's parser: sane names, sizes and UUIDs, disk names valid for
+their bus with matching drive addresses, unique PCI slots >= 4, character
+devices with the source their type needs, channels tied to a virtio-serial
+controller, os type/arch/emulator combinations of the ``libvirt-test`` host.
+
+Choices are weighted by the *name* of the alternative (a define, an element,
+or the value of the attribute that tells the alternatives apart), see
+``WEIGHTS``. ``for_libvirt_schema=True`` (the ``generate`` command) keeps the
+constructs where our schema deliberately differs from libvirt's (timers inside
+``<clock>``, socket NICs; docs/deviations.md) rare, so that libvirt's schema
+accepts nearly every document; the properties see them as often as the rest.
 
 ``hostile=True`` (the fuzz properties) widens the values: names with commas
 and XML specials, integers at their type's bounds.
@@ -17,31 +24,99 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from ..grammar import regexgen
-from ..grammar.rng import Grammar, shipped
+from ..grammar.rng import Attribute, Choice, Element, Grammar, Group, Name, Pattern, Ref, Value, shipped
 from ..grammar.walker import Chooser, RandomChooser, Walker
+
+if TYPE_CHECKING:
+    from virtconform.engine.caps.guests import Capabilities
 
 _SANE_TEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-."
 _HOSTILE_TEXT = _SANE_TEXT + " ,=&<>'\":;/"
 
-# (weight, domain type, os type, arch or None, emulator, machines)
-GUESTS: list[tuple[int, str, str, str | None, str, list[str]]] = [
-    (20, "qemu", "hvm", None, "/usr/bin/qemu", ["pc", "isapc"]),
-    (25, "qemu", "hvm", "i686", "/usr/bin/qemu", ["pc", "isapc"]),
-    (15, "qemu", "hvm", "x86_64", "/usr/bin/qemu-system-x86_64", ["pc", "pc-0.11", "pc-0.10", "isapc"]),
-    (15, "kvm", "hvm", None, "/usr/bin/kvm", ["pc", "isapc"]),
-    (15, "kvm", "hvm", "x86_64", "/usr/bin/kvm", ["pc", "isapc"]),
-    (10, "kvm", "xen", "x86_64", "/usr/bin/xenner", ["xenner"]),
-]
+@dataclass(frozen=True)
+class GuestChoice:
+    """A guest the host's capabilities offer: virt type, os type, arch (None: left out,
+    so libvirt picks its default arch), the emulator to name and the machine types."""
+
+    virt_type: str
+    os_type: str
+    arch: str | None
+    emulator: str
+    machines: tuple[str, ...]
+
+
+def guest_choices(caps: Capabilities) -> list[GuestChoice]:
+    """Every (guest, domain type) of the capabilities, in their order, each also without
+    an arch where it is the default arch libvirt picks for its os and virt type.
+
+    The emulator is the domain's own, else the guest's; a guest that is not hvm runs on
+    the guest's own emulator (libvirt reads a command line as a Xen guest only when its
+    emulator is xenner)."""
+    out: list[GuestChoice] = []
+    for g in caps.guests:
+        for vtype, d in g.domains.items():
+            emulator = (d.emulator if g.os_type == "hvm" else None) or g.emulator or d.emulator
+            if emulator is None:
+                continue
+            machines = tuple(m.name for m in d.machines or g.machines)
+            if caps.default_arch(g.os_type, vtype) == g.arch:
+                out.append(GuestChoice(vtype, g.os_type, None, emulator, machines))
+            out.append(GuestChoice(vtype, g.os_type, g.arch, emulator, machines))
+    return out
+
+
+def _host_guests() -> list[GuestChoice]:
+    from virtconform.engine.caps.profiles import get_profile
+    return guest_choices(get_profile("libvirt-test").capabilities)
+
+
+def even_weight(g: GuestChoice) -> int:
+    """The properties see every guest the host offers as often."""
+    return 1
+
+
+def portable_weight(g: GuestChoice) -> int:
+    """``generate`` makes mostly i686 guests, which libvirt's test driver (i686 guests
+    only) also accepts."""
+    return 20 if g.arch == "i686" else 1
+
+
+#: {define: {alternative name: weight}}; unnamed alternatives weigh 1
+WEIGHTS: dict[str, dict[str, float]] = {
+    # the QEMU driver's hypervisors; the others are only refused by it
+    "hypervisor": {"qemu": 8, "kvm": 6, "kqemu": 1, "xen": 0, "lxc": 0, "openvz": 0, "test": 0},
+    "guest": {"hvmGuest": 8, "paravirtGuest": 2, "containerGuest": 0},
+    # filesystems are for containers: the QEMU driver refuses them
+    "devices": {"disk": 5, "controller": 3, "filesystem": 0.3, "nic": 4, "input": 2,
+                "graphics": 2, "video": 2, "sound": 2, "hostdev": 2, "serial": 3,
+                "parallel": 2, "console": 2, "channel": 3},
+    "nic": {"user": 4, "ethernet": 3, "bridge": 1, "network": 1, "direct": 1, "internal": 1,
+            "server": 1, "client": 1, "mcast": 1},
+    "chrType": {"null": 1, "vc": 1, "pty": 3, "dev": 2, "file": 3, "pipe": 2, "stdio": 1,
+                "udp": 2, "tcp": 3, "unix": 3},
+    # QEMU has no display of its own for rdp/desktop, and keeps few timers
+    "graphics": {"vnc": 4, "sdl": 3, "rdp": 1, "desktop": 1},
+    "timer": {"rtc": 4, "pit": 3, "platform": 1, "hpet": 1, "tsc": 1},
+}
+
+#: optional elements that mostly make QEMU refuse the domain: seen, but rarely
+_P_ELEMENT = {"cpu": 0.1, "memoryBacking": 0.08, "seclabel": 0.3, "description": 0.3}
+
+#: share of ``generate`` documents that keep a construct libvirt's schema rejects
+_DEVIATION_RATE = 0.002
 
 # disk bus -> (target prefix, how many targets it has)
 _DISK_BUS = {"ide": ("hd", 4), "scsi": ("sd", 14), "virtio": ("vd", 26), "fdc": ("fd", 2),
              "xen": ("xvd", 26), "usb": ("sd", 26)}
 _NET_MODELS = ["virtio", "e1000", "rtl8139", "ne2k_pci", "pcnet"]
 _PATH_DIRS = ["/var/lib/libvirt/images", "/dev/HostVG", "/tmp", "/srv/vm", "/usr/share/boot"]
+_HOSTS = ["127.0.0.1", "localhost", "0.0.0.0", "example.org", "192.168.122.1"]
 
 
 def _pick(ch: Chooser, seq: list) -> object:
@@ -52,11 +127,49 @@ def _from_regex(ch: Chooser, pattern: str) -> str:
     return regexgen.generate(regexgen.parse(pattern), ch)
 
 
+def alternative_name(p: Pattern) -> str | None:
+    """How a choice's alternative is called: a define's name, an element's name, a
+    value, or the value of the first attribute of a group (``type='file'``)."""
+    if isinstance(p, Ref):
+        return p.name
+    if isinstance(p, Value):
+        return p.value
+    if isinstance(p, Element) and isinstance(p.name, Name):
+        return p.name.local
+    if isinstance(p, Group) and p.items:
+        return alternative_name(p.items[0])
+    if isinstance(p, Attribute) and isinstance(p.body, Value):
+        return p.body.value
+    if isinstance(p, Attribute) and isinstance(p.body, Choice):
+        return alternative_name(p.body.items[0])
+    return None
+
+
+class DomainWalker(Walker):
+    """The grammar walker with choices weighted by alternative name (``WEIGHTS``)."""
+
+    def __init__(self, ch: Chooser, *, weights: dict[str, dict[str, float]], **kw: object) -> None:
+        super().__init__(ch, **kw)  # type: ignore[arg-type]
+        self.named_weights = weights
+
+    def pick(self, items: list[Pattern]) -> int:
+        table = self.named_weights.get(self._define[-1]) if self._define else None
+        if table is None or len(items) < 2:
+            return super().pick(items)
+        w = [table.get(alternative_name(it) or "", 1.0) for it in items]
+        if not any(w):
+            return super().pick(items)
+        if isinstance(self.ch, RandomChooser):
+            return self.ch.r.choices(range(len(items)), weights=w)[0]
+        # Hypothesis: index 0 stays the shrink target; zero-weight alternatives never drawn
+        allowed = [i for i, x in enumerate(w) if x > 0]
+        return allowed[self.ch.integer(0, len(allowed) - 1)]
+
+
 def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
     def name(w: Walker) -> str:
-        if hostile and w.ch.boolean(0.5):  # a comma always: it must not split a QEMU option
-            head = _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_,&<>' \\.\\-]{2,8}")
-            return head + "," + _from_regex(w.ch, "[A-Za-z0-9_,=.-]{0,6}[A-Za-z0-9,]")
+        if hostile and w.ch.boolean(0.5):  # XML specials and option punctuation the language allows
+            return _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_&:/+.\\-]{2,12}")
         return _from_regex(w.ch, "[A-Za-z][A-Za-z0-9_\\-]{1,14}")
 
     def uuid(w: Walker) -> str:
@@ -75,60 +188,42 @@ def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
         d = _pick(w.ch, _PATH_DIRS)
         return f"{d}/{_from_regex(w.ch, '[a-zA-Z0-9_][a-zA-Z0-9_+%&.-]{0,10}')}"
 
-    def text(w: Walker) -> str:
-        return w.text()
-
-    hooks: dict[str, Callable[[Walker], str]] = {
-        "domainName": name, "UUID": uuid, "memoryKB": memory, "countCPU": count,
-        "absFilePath": path,
-    }
     def hexnum(digits: int, top: int) -> Callable[[Walker], str]:
         return lambda w: f"0x{w.ch.integer(0, top):0{digits}x}"
 
-    def cpuset(w: Walker) -> str:
-        parts = []
-        for _ in range(w.ch.integer(1, 3)):
-            a = w.ch.integer(0, 15)
-            k = w.ch.integer(0, 2)
-            parts.append(str(a) if k == 0 else f"{a}-{a + w.ch.integer(0, 8)}" if k == 1 else f"^{a}")
-        if parts[0].startswith("^"):
-            parts.insert(0, "0-15")
-        return ",".join(parts)
+    def small(lo: int, hi: int) -> Callable[[Walker], str]:
+        return lambda w: str(w.ch.integer(lo, hi))
 
-    hooks.update(usbId=hexnum(4, 0xFFFF), usbAddr=hexnum(3, 0x7F), pciDomain=hexnum(4, 0),
-                 pciBus=hexnum(2, 0xFF), pciSlot=hexnum(2, 0x1F), pciFunc=hexnum(1, 7), cpuset=cpuset)
+    hooks: dict[str, Callable[[Walker], str]] = {
+        "domainName": name, "UUID": uuid, "memoryKB": memory, "vcpuCount": count,
+        "absFilePath": path, "usbId": hexnum(4, 0xFFFF), "usbAddr": hexnum(3, 0x7F),
+        "pciDomain": hexnum(4, 0), "pciBus": hexnum(2, 0), "pciSlot": hexnum(2, 0x1F),
+        "pciFunc": hexnum(1, 0), "driveNumber": small(0, 3),
+        "secondsDelta": lambda w: str(w.ch.integer(-86400, 86400)),
+    }
     if not hostile:
-        hooks["positiveInteger"] = lambda w: str(w.ch.integer(1, 4))
-        hooks["unsignedInt"] = lambda w: str(w.ch.integer(0, 64))
-    del text
+        hooks["positiveCount"] = small(1, 4)
+        hooks["uint"] = small(0, 64)
     return hooks
 
 
 def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
-    return Walker(ch, hooks=_hooks(hostile), text_chars=_HOSTILE_TEXT if hostile else _SANE_TEXT,
-                  max_repeat=3, repeat_overrides={"devices": 6, "clock": 1}, p_element=_P_ELEMENT,
-                  weights={"hvs": [0, 6, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0],
-                           "os": [2, 8, 0],
-                           "devices": [5, 3, 1, 4, 2, 2, 2, 2, 2, 2, 2, 3, 3]})
-
-
-#: optional elements that mostly make QEMU refuse the domain: seen, but rarely
-_P_ELEMENT = {"cpu": 0.15, "memoryBacking": 0.15, "seclabel": 0.3}
-
-
-#: guest weights for ``generate``: mostly i686 guests, which libvirt's test driver
-#: (i686 guests only) also accepts; the properties keep the even mix of GUESTS.
-PORTABLE_WEIGHTS = [4, 80, 5, 3, 4, 4]
+    return DomainWalker(ch, weights=WEIGHTS, hooks=_hooks(hostile),
+                        text_chars=_HOSTILE_TEXT if hostile else _SANE_TEXT,
+                        max_repeat=3, repeat_overrides={"devices": 8, "clock": 1},
+                        p_element=_P_ELEMENT)
 
 
 def generate_domain(ch: Chooser, *, grammar: Grammar | None = None, hostile: bool = False,
-                    refine: bool = True, guest_weights: list[int] | None = None) -> etree._Element:
+                    refine: bool = True, guest_weight: Callable[[GuestChoice], int] = even_weight,
+                    for_libvirt_schema: bool = False) -> etree._Element:
     """One domain document as an lxml element (schema-valid; refined unless told not to)."""
     g = grammar or shipped()
     w = make_walker(ch, hostile=hostile)
     root = w.document(g.start)
     if refine:
-        Refiner(ch, root, hostile=hostile, guest_weights=guest_weights).run()
+        Refiner(ch, root, hostile=hostile, guest_weight=guest_weight,
+                for_libvirt_schema=for_libvirt_schema).run()
     return root
 
 
@@ -138,7 +233,8 @@ def numbered_domain(seed: int, k: int, *, refine: bool = True,
     stream (``random.Random("S:k")``, so any document can be made alone) and a name unique
     in the batch; the chooser is returned for what else the caller draws from it."""
     ch = RandomChooser(random.Random(f"{seed}:{k}"))
-    root = generate_domain(ch, refine=refine, hostile=hostile, guest_weights=PORTABLE_WEIGHTS)
+    root = generate_domain(ch, refine=refine, hostile=hostile, guest_weight=portable_weight,
+                           for_libvirt_schema=True)
     name = root.find("name")
     if name is not None:  # unique across the batch: all documents can be defined on one host
         name.text = f"{name.text}-{seed}-{k:04d}"
@@ -146,7 +242,7 @@ def numbered_domain(seed: int, k: int, *, refine: bool = True,
 
 
 def generate_domain_text(seed: int, *, hostile: bool = False) -> str:
-    """The document of a seed, serialised (used by the ``generate`` command)."""
+    """The document of a seed, serialised."""
     root = generate_domain(RandomChooser(seed), hostile=hostile)
     return to_text(root)
 
@@ -156,29 +252,45 @@ def to_text(root: etree._Element) -> str:
     return etree.tostring(root, encoding="unicode") + "\n"
 
 
+def _remove(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        parent.remove(el)
+
+
 class Refiner:
     """Engine-aware fix-ups on a generated tree; every change stays schema-valid."""
 
     def __init__(self, ch: Chooser, root: etree._Element, *, hostile: bool = False,
-                 guest_weights: list[int] | None = None) -> None:
-        self.guest_weights = guest_weights or [g[0] for g in GUESTS]
+                 guest_weight: Callable[[GuestChoice], int] = even_weight,
+                 for_libvirt_schema: bool = False, guests: list[GuestChoice] | None = None) -> None:
+        self.guest_weight = guest_weight
+        self.guests = _host_guests() if guests is None else guests
         self.ch = ch
         self.root = root
         self.hostile = hostile
+        self.for_libvirt_schema = for_libvirt_schema
         self.slots = list(range(4, 32))
-        self.used_slots: set[int] = set()
+
+    def keep_deviation(self) -> bool:
+        """Whether a construct outside libvirt's schema (docs/deviations.md) stays."""
+        return not self.for_libvirt_schema or self.ch.boolean(_DEVIATION_RATE)
 
     def run(self) -> None:
-        for label in self.root.findall("seclabel[@type='static']/label"):
-            if not label.text:  # a static label must name one (libvirt refuses an empty one)
+        for label in self.root.findall("seclabel/label"):
+            if not (label.text or "").strip():  # a static label must name one
                 label.text = "system_u:system_r:svirt_t:s0:c12,c34"
         for model in self.root.findall("cpu/model"):
             if not (model.text or "").strip():  # an empty model is no model: give it a name
                 model.text = "core2duo"
+        for vendor in self.root.findall("cpu/vendor"):
+            vendor.text = "Intel"
         self.guest()
         self.memory()
         self.clock()
         dev = self.root.find("devices")
+        if dev is None and self.hostile:
+            dev = etree.SubElement(self.root, "devices")
         if dev is None:
             return
         self.singletons(dev)
@@ -187,87 +299,139 @@ class Refiner:
         self.interfaces(dev)
         self.inputs(dev)
         self.chardevs(dev)
-        self.filesystems(dev)
+        self.hostdevs(dev)
         self.pci_addresses(dev)
+        if self.hostile:
+            self.comma_carrier(dev)
 
-    def filesystems(self, dev: etree._Element) -> None:
-        """The engine's 0.8.3 model knows mount (source dir) and template (source name) only."""
-        for fs in dev.findall("filesystem"):
-            for a in fs.findall("address"):
-                fs.remove(a)
-            if fs.get("type") in ("file", "block"):
-                fs.set("type", "mount")
-                src = fs.find("source")
-                src.attrib.clear()
-                src.set("dir", self.path())
+    def comma_carrier(self, dev: etree._Element) -> None:
+        """A hostile document always has a value with a comma that reaches a QEMU option:
+        the language keeps commas out of names and paths, but not out of character
+        device sources and channel names."""
+        for c in dev.iter("source", "target"):
+            if "," in (c.get("path") or "") + (c.get("name") or ""):
+                return
+        serial = etree.SubElement(dev, "serial", type="file")
+        etree.SubElement(serial, "source", path=f"/tmp/{_from_regex(self.ch, '[a-z]{4,6}')},id=evil")
 
     # ---------------------------------------------------------------- guest
-    def guest(self) -> None:
-        r = self.root
-        os_ = r.find("os")
-        xen = os_ is None or os_.find("type") is None or (os_.findtext("type") or "") in ("xen", "linux")
-        if os_ is not None and (os_.findtext("type") or "") == "exe":
-            xen = False
-        choices = [(w, g) for w, g in zip(self.guest_weights, GUESTS, strict=True) if (g[2] == "xen") == xen]
+    def _guest_choice(self, xen: bool) -> GuestChoice:
+        choices = [(self.guest_weight(g), g) for g in self.guests if (g.os_type == "xen") == xen]
         total = self.ch.integer(0, sum(w for w, _ in choices) - 1)
-        g = choices[-1][1]
         for w, cand in choices:
             total -= w
             if total < 0:
-                g = cand
-                break
-        _, vtype, ostype, arch, emulator, machines = g
+                return cand
+        return choices[-1][1]
+
+    def guest(self) -> None:
+        r = self.root
+        os_ = r.find("os")
+        ostype = os_.find("type") if os_ is not None else None
+        kind = (ostype.text or "").strip() if ostype is not None else "xen"
+        if kind == "exe":  # a container guest is of no use to the QEMU driver: make it hvm
+            for c in list(os_):
+                if c.tag != "type":
+                    os_.remove(c)
+            ostype.text = "hvm"
+            etree.SubElement(os_, "boot", dev="hd")
+            kind = "hvm"
+        choice = self._guest_choice(kind != "hvm")
+        vtype, arch, emulator, machines = choice.virt_type, choice.arch, choice.emulator, list(choice.machines)
         r.set("type", vtype)
-        if os_ is None:  # a xen guest with only a bootloader: libvirt wants an os type
-            os_ = etree.SubElement(r, "os")
-        if os_.find("type") is None:
-            os_.insert(0, etree.Element("type"))
-            os_[0].text = "xen"
-        if os_.findtext("type") == "linux":
-            os_.find("type").text = "xen"
-        if os_ is not None and os_.find("type") is not None:
-            t = os_.find("type")
-            if t.text == "exe":  # osexe is of no use to a QEMU driver: make it hvm
-                t.text = "hvm"
-                for c in list(os_):
-                    if c.tag != "type":
-                        os_.remove(c)
-                etree.SubElement(os_, "boot", dev="hd")
-            # kernel arguments without a kernel boot nothing: give them one, mostly
-            if os_.find("kernel") is None and any(os_.find(x) is not None
-                                                  for x in ("initrd", "cmdline", "root")):
-                if self.ch.boolean(0.85):
-                    k = etree.Element("kernel")
-                    k.text = "/boot/vmlinuz"
-                    os_.insert(1, k)
+        boot = r.find("bootloader")
+        if boot is not None and not (boot.text or "").strip():
+            boot.text = "/usr/bin/pygrub"  # an empty one is no bootloader to libvirt
+        if ostype is not None:
+            if kind == "linux":
+                ostype.text = "xen"
             if arch is None:
-                t.attrib.pop("arch", None)
-                t.attrib.pop("machine", None)
+                ostype.attrib.pop("arch", None)
+                if kind == "hvm" and ostype.get("machine") is not None:
+                    ostype.set("machine", str(_pick(self.ch, machines)))
+                else:
+                    ostype.attrib.pop("machine", None)
             else:
-                t.set("arch", arch)
-                if "machine" in t.attrib or self.ch.boolean(0.5):
-                    t.set("machine", str(_pick(self.ch, machines)))
+                ostype.set("arch", arch)
+                if "machine" in ostype.attrib or self.ch.boolean(0.5):
+                    ostype.set("machine", str(_pick(self.ch, machines)))
+        if os_ is not None:
+            self.os_parts(os_, kind == "hvm", r.find("bootloader") is not None)
         dev = r.find("devices")
         if dev is not None and dev.find("emulator") is not None:
             dev.find("emulator").text = emulator
+
+    def os_parts(self, os_: etree._Element, hvm: bool, bootloader: bool) -> None:
+        """Kernel arguments come with a kernel, mostly; libvirt's schema wants either a
+        direct kernel boot or boot devices (docs/deviations.md: os-parts)."""
+        kernel = os_.find("kernel")
+        args = [os_.find(t) for t in ("initrd", "root", "cmdline") if os_.find(t) is not None]
+        if kernel is None and args and self.ch.boolean(0.85):
+            kernel = etree.Element("kernel")
+            kernel.text = "/boot/vmlinuz"
+            os_.insert(1, kernel)
+        if not (self.for_libvirt_schema and not self.keep_deviation()):
+            return
+        boots = os_.findall("boot")
+        if hvm:
+            if kernel is not None:
+                for b in boots:
+                    os_.remove(b)
+            else:
+                for a in args:
+                    os_.remove(a)
+                if not boots:
+                    etree.SubElement(os_, "boot", dev="hd")
+        else:
+            for loader in os_.findall("loader"):
+                os_.remove(loader)
+            if kernel is None and (args or not bootloader):
+                kernel = etree.Element("kernel")
+                kernel.text = "/boot/vmlinuz"
+                os_.insert(1, kernel)
 
     def memory(self) -> None:
         mem = self.root.find("memory")
         cur = self.root.find("currentMemory")
         if mem is not None and cur is not None and int(cur.text or 0) > int(mem.text or 0):
             cur.text, mem.text = mem.text, cur.text
+        vcpu = self.root.find("vcpu")
+        if vcpu is not None and vcpu.get("cpuset") is not None:
+            vcpu.set("cpuset", self.cpuset())
+
+    def cpuset(self) -> str:
+        parts = []
+        for _ in range(self.ch.integer(1, 3)):
+            a = self.ch.integer(0, 15)
+            k = self.ch.integer(0, 2)
+            parts.append(str(a) if k == 0 else f"{a}-{a + self.ch.integer(0, 8)}" if k == 1 else f"^{a}")
+        if parts[0].startswith("^"):
+            parts.insert(0, "0-15")
+        return ",".join(parts)
 
     def clock(self) -> None:
         c = self.root.find("clock")
-        if c is not None and c.get("offset") == "timezone" and c.get("timezone") is None:
+        if c is None:
+            return
+        if c.get("offset") == "timezone" and c.get("timezone") is None:
             c.set("timezone", str(_pick(self.ch, ["Europe/Paris", "America/New_York", "UTC"])))
+        if len(c) and not self.keep_deviation():
+            for t in list(c):
+                c.remove(t)
 
     # ---------------------------------------------------------------- devices
     def singletons(self, dev: etree._Element) -> None:
-        """libvirt/QEMU 0.8.3 take one console, one video card, one graphics head."""
+        """libvirt/QEMU 0.8.3 take one console, one video card (at slot 2 if anywhere),
+        one graphics head, and only a Xen guest has a Xen balloon."""
         for tag in ("console", "video", "graphics"):
             for extra in dev.findall(tag)[1:]:
                 dev.remove(extra)
+        for video in dev.findall("video"):
+            for a in video.findall("address"):
+                video.remove(a)
+        balloon = dev.find("memballoon")
+        if balloon is not None and self.root.get("type") != "xen":
+            balloon.set("model", "virtio")
 
     def controllers(self, dev: etree._Element) -> None:
         seen: set[tuple[str, int]] = set()
@@ -279,13 +443,16 @@ class Refiner:
                 key = (key[0], (key[1] + 1) % 2**32)
             seen.add(key)
             c.set("index", str(key[1]))
+            if c.get("model") is not None and c.get("type") not in (None, "scsi"):
+                del c.attrib["model"]
 
     def disks(self, dev: etree._Element) -> None:
+        from virtconform.engine.model.disk import disk_name
         used: dict[str, set[int]] = {}
         for d in dev.findall("disk"):
             target = d.find("target")
             device = d.get("device") or "disk"
-            bus = target.get("bus") if target is not None else None
+            bus = target.get("bus")
             if device == "floppy":
                 bus = "fdc"
             elif bus in (None, "fdc", "uml"):
@@ -301,12 +468,8 @@ class Refiner:
                 continue
             idx = free[self.ch.integer(0, min(len(free) - 1, 3))]
             taken.add(idx)
-            from virtconform.engine.model.disk import disk_name
-            if target is None:
-                target = etree.SubElement(d, "target")
             target.set("dev", disk_name(prefix, idx))
-            keep_bus = target.get("bus") is not None or bus in ("fdc", "scsi", "usb", "xen")
-            if keep_bus:
+            if target.get("bus") is not None or bus in ("fdc", "scsi", "usb", "xen"):
                 target.set("bus", bus)
             self.disk_source(d, device)
             drv = d.find("driver")
@@ -317,6 +480,7 @@ class Refiner:
             self.disk_address(d, bus, idx)
 
     def disk_source(self, d: etree._Element, device: str) -> None:
+        """A disk that is not removable media needs a source, hence a type naming one."""
         dtype = d.get("type")
         src = d.find("source")
         if dtype is None and device not in ("cdrom", "floppy"):
@@ -329,8 +493,11 @@ class Refiner:
                 src.attrib.pop("dir", None)
                 src.set("file", self.path())
         if src is None and device not in ("cdrom", "floppy") and dtype is not None:
-            src = etree.SubElement(d, "source")
+            src = etree.Element("source")
             src.set({"block": "dev", "dir": "dir"}.get(dtype, "file"), self.path())
+            d.insert(0, src)
+        if src is not None and dtype == "block":
+            src.set("dev", f"/dev/{_pick(self.ch, ['sdb', 'HostVG/vm', 'mapper/disk1'])}")
 
     def disk_address(self, d: etree._Element, bus: str, idx: int) -> None:
         addr = d.find("address")
@@ -353,6 +520,10 @@ class Refiner:
 
     def interfaces(self, dev: etree._Element) -> None:
         for i, n in enumerate(dev.findall("interface")):
+            if n.get("type") in ("server", "client", "mcast") and not self.keep_deviation():
+                n.set("type", "user")
+                for src in n.findall("source"):
+                    n.remove(src)
             mac = n.find("mac")
             if mac is None:
                 mac = etree.SubElement(n, "mac")
@@ -367,8 +538,10 @@ class Refiner:
             src = n.find("source")
             if n.get("type") in ("mcast", "server", "client") and src is not None:
                 src.set("port", str(self.ch.integer(1024, 32767)))
-                if src.get("address") is None and n.get("type") != "server":
-                    src.set("address", "230.0.0.1" if n.get("type") == "mcast" else "192.168.0.1")
+                if n.get("type") == "mcast":
+                    src.set("address", "230.0.0.1")
+                elif src.get("address") is not None:
+                    src.set("address", "192.168.0.1")
 
     def inputs(self, dev: etree._Element) -> None:
         xen = (self.root.findtext("os/type") or "") in ("xen", "linux")
@@ -380,7 +553,18 @@ class Refiner:
             elif bus == "xen" or (bus == "ps2" and inp.get("type") == "tablet"):
                 inp.set("bus", "usb")
 
+    def hostdevs(self, dev: etree._Element) -> None:
+        """libvirt's parser wants the type named, and a source that fits it."""
+        for h in dev.findall("hostdev"):
+            src = h.find("source")
+            pci = src.find("address[@slot]") is not None
+            h.set("mode", "subsystem")
+            h.set("type", "pci" if pci else "usb")
+            h.set("managed", h.get("managed") or "no")
+
     def chardevs(self, dev: etree._Element) -> None:
+        """Each character device gets the source its type needs (libvirt's schema
+        leaves the source free-form; its parser does not)."""
         vs_ctrls = [c for c in dev.findall("controller") if c.get("type") == "virtio-serial"]
         ports: dict[str, int] = {}
         for tag in ("serial", "parallel", "console", "channel"):
@@ -390,10 +574,15 @@ class Refiner:
                 virtio = tag == "channel" and target is not None and target.get("type") == "virtio"
                 if addr is not None and not virtio:
                     c.remove(addr)
-                for src in c.findall("source"):
-                    if c.get("type") == "tcp" and src.get("host") is None:
-                        src.set("host", str(_pick(self.ch, ["127.0.0.1", "localhost", "example.org"])))
+                if c.get("type") is None:  # the legacy bare <console/>
+                    continue
+                c.attrib.pop("tty", None)
+                self.chr_source(c)
+                if target is not None and tag != "channel":
+                    if target.get("port") is not None:
+                        target.set("port", str(self.ch.integer(0, 3)))
                 if tag == "channel" and target is not None and target.get("type") == "guestfwd":
+                    target.set("address", f"10.0.2.{self.ch.integer(1, 254)}")
                     target.set("port", str(self.ch.integer(1, 32767)))
                 if not virtio:
                     continue
@@ -408,18 +597,62 @@ class Refiner:
                 ports[index] = ports.get(index, 0) + 1
                 addr.attrib.update(dict(type="virtio-serial", controller=index, bus="0", port=str(ports[index])))
 
+    def chr_path(self, default: str) -> str:
+        """A source path; hostile ones carry commas (the schema leaves them free text)."""
+        if self.hostile and self.ch.boolean(0.5):
+            return f"/tmp/{_from_regex(self.ch, '[a-z]{1,4}')},{_pick(self.ch, ['id=evil', 'server', 'x,,y'])}"
+        return default
+
+    def chr_source(self, c: etree._Element) -> None:
+        t = c.get("type")
+        for old in c.findall("source") + c.findall("protocol"):
+            c.remove(old)
+        sources: list[dict[str, str]] = []
+        if t in ("dev", "file", "pipe") or (t == "pty" and self.ch.boolean(0.3)):
+            sources.append({"path": self.chr_path(self.path() if t != "dev" else "/dev/ttyS0")})
+        elif t == "unix":
+            s = {"path": self.chr_path(f"/tmp/{_from_regex(self.ch, '[a-z]{1,8}')}.sock")}
+            if self.ch.boolean(0.7):
+                s = {"mode": str(_pick(self.ch, ["bind", "connect"])), **s}
+            sources.append(s)
+        elif t == "tcp":
+            s = {"host": str(_pick(self.ch, _HOSTS)), "service": str(self.ch.integer(1, 65535))}
+            if self.ch.boolean(0.7):
+                s = {"mode": str(_pick(self.ch, ["bind", "connect"])), **s}
+            sources.append(s)
+        elif t == "udp":
+            if self.ch.boolean(0.5):
+                bind = {"mode": "bind"}
+                if self.ch.boolean(0.7):
+                    bind["host"] = str(_pick(self.ch, _HOSTS))
+                if self.ch.boolean(0.7):
+                    bind["service"] = str(self.ch.integer(1, 65535))
+                sources.append(bind)
+            conn = {"host": str(_pick(self.ch, _HOSTS)), "service": str(self.ch.integer(1, 65535))}
+            if self.ch.boolean(0.5):
+                conn = {"mode": "connect", **conn}
+            sources.append(conn)
+        at = 0
+        for s in sources:
+            el = etree.Element("source")
+            for k, v in s.items():
+                el.set(k, v)
+            c.insert(at, el)
+            at += 1
+        if t == "tcp" and self.ch.boolean(0.5):
+            c.insert(at, etree.Element("protocol", type=str(_pick(self.ch, ["raw", "telnet"]))))
+
     def pci_addresses(self, dev: etree._Element) -> None:
-        """Every address that is not a disk/chardev drive or virtio-serial one: a unique PCI slot."""
-        free = [s for s in self.slots]
-        for el in dev.iter():
-            if el.tag != "address" or el.getparent() is None:
-                continue
+        """Every address that is not a disk drive or virtio-serial one: a unique PCI slot."""
+        free = list(self.slots)
+        for el in list(dev.iter("address")):
             parent = el.getparent()
-            if parent.tag == "source":  # hostdev source address: the host's, not the guest's
+            if parent is None or parent.tag == "source":  # a host device's own address
                 continue
             if el.get("type") in ("drive", "virtio-serial") and parent.tag in ("disk", "channel"):
                 continue
-            if parent.tag == "controller" and parent.get("type") not in ("virtio-serial",):
+            if parent.tag in ("controller", "filesystem", "input", "sound", "interface") and \
+                    parent.tag == "controller" and parent.get("type") != "virtio-serial":
                 parent.remove(el)
                 continue
             if not free:

@@ -29,6 +29,8 @@ from .rng import (
 )
 
 KINDS = ("element", "attribute", "value", "choice", "repeat")
+#: documents named per pattern as examples of exercising it (the HTML page links them)
+EXAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Report:
     documents: int = 0
     invalid: list[str] = field(default_factory=list)
     counts: dict[Item, int] = field(default_factory=dict)
+    examples: dict[Item, list[str]] = field(default_factory=dict)  # the first documents exercising each
 
     @property
     def missing(self) -> list[Item]:
@@ -69,8 +72,8 @@ class Report:
             "by_kind": {k: {"patterns": sum(1 for i in self.counts if i.kind == k),
                             "exercised": sum(1 for i, n in self.counts.items() if i.kind == k and n)}
                         for k in KINDS},
-            "items": [{"kind": i.kind, "path": i.path, "detail": i.detail, "documents": n}
-                      for i, n in self.counts.items()],
+            "items": [{"kind": i.kind, "path": i.path, "detail": i.detail, "documents": n,
+                       "examples": self.examples.get(i, [])} for i, n in self.counts.items()],
             "missing": [{"kind": i.kind, "path": i.path, "detail": i.detail} for i in self.missing],
         }
 
@@ -219,4 +222,6 @@ def measure(grammar: Grammar, grammar_path: str, files: list[str]) -> Report:
         for item in all_items:
             if exercised(item, seen):
                 report.counts[item] += 1
+                if report.counts[item] <= EXAMPLES:
+                    report.examples.setdefault(item, []).append(f)
     return report

@@ -70,12 +70,17 @@ class Capabilities:
         return any(g.os_type == os_type and g.arch == arch for g in self.guests)
 
     def default_arch(self, os_type: str, virt_type: str) -> str | None:
-        """virCapabilitiesDefaultGuestArch: arch of the first guest of ``os_type``
-        that has a ``<domain type=virt_type>``."""
+        """virCapabilitiesDefaultGuestArch: the arch of the first guest of ``os_type``
+        that has a ``<domain type=virt_type>``, unless one of them is the host's own
+        arch, which wins."""
+        first = None
         for g in self.guests:
             if g.os_type == os_type and virt_type in g.domains:
-                return g.arch
-        return None
+                if first is None:
+                    first = g.arch
+                if self.host_arch is not None and g.arch == self.host_arch:
+                    return g.arch
+        return first
 
     def default_machine(self, os_type: str, arch: str, virt_type: str) -> str | None:
         """virCapabilitiesDefaultGuestMachine: the domain's first machine when that

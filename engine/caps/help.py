@@ -63,9 +63,10 @@ def compute_flags(help_text: str, version: int, is_kvm: bool, kvm_version: int) 
     """qemudComputeCmdFlags of libvirt 0.8.3: substring tests over the whole text.
 
     Not set here, on purpose:
-    - ``monitor-json``: libvirt 0.8.3 compiled its ``version >= 13000`` test out
-      (``#if 0``, "keep disabled till we're actually ready to turn on JSON
-      mode"), so no -help ever yields it; name it explicitly to get it.
+    - ``monitor-json`` and ``netdev``: libvirt 0.8.3 compiled both tests out
+      (``#if 0``: "keep disabled till we're actually ready to turn on JSON
+      mode" / "netdev mode"), so no -help ever yields them; name them
+      explicitly to get them.
     - ``pci-configfd``: found by running ``-device pci-assign,?``, which no
       help text shows.
     """
@@ -93,7 +94,7 @@ def compute_flags(help_text: str, version: int, is_kvm: bool, kvm_version: int) 
         f.add("domid")
     if has("-drive"):
         f.add("drive")
-        if has("cache=") and not has("cache=on|off"):
+        if has("cache=writethrough|writeback|none"):
             f.add("drive-cache-v2")
         if has("format="):
             f.add("drive-format")
@@ -125,9 +126,6 @@ def compute_flags(help_text: str, version: int, is_kvm: bool, kvm_version: int) 
         f.add("no-kvm-pit")
     if has("-tdf"):
         f.add("tdf")
-    # 0.12 has -netdev but not netdev_add/netdev_del, which hotplug needs.
-    if has("-netdev") and version >= 13000:
-        f.add("netdev")
     if has("-sdl"):
         f.add("sdl")
     if has("cores=") and has("threads=") and has("sockets="):
@@ -203,27 +201,21 @@ def parse_help(text: str, path: str | None = None) -> HelpInfo:
         if got is None:
             raise fail("expected a decimal kvm version after '(kvm-'", p)
         kvm_version = got[0]
-    version = major * 1_000_000 + minor * 1_000 + micro
+    # computed in a C unsigned int: a large major number wraps around
+    version = (major * 1_000_000 + minor * 1_000 + micro) % 2**32
     return HelpInfo(version, is_kvm, kvm_version,
                     compute_flags(text, version, is_kvm, kvm_version))
 
 
 def parse_help_bytes(data: bytes, path: str | None = None) -> HelpInfo:
-    """Decode captured output and parse it; binary data is refused up front.
-
-    libvirt's C strstr would stop at the first NUL; a NUL in captured -help
-    output means it is not -help output at all, so say so instead.
-    """
+    """Decode captured output and parse it as libvirt did: as a C string, which ends at
+    the first NUL byte (a binary file fails at its version line)."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        data = data[:nul]
     if not data.strip():
         raise DocumentError("empty qemu -help output: no version line", path=path,
                             line=1, column=1)
-    nul = data.find(b"\0")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        col = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
-        first = data.split(b"\n", 1)[0].decode("latin-1")
-        raise DocumentError(f"binary data (NUL byte), not qemu -help output; first line "
-                            f"'{_quote(first)}'", path=path, line=line, column=col)
     # latin-1 never fails and keeps every ASCII byte where it was
     return parse_help(data.decode("latin-1"), path)
 

@@ -9,7 +9,7 @@ of libvirt 0.8.3's own test suite (tests/testutilsqemu.c, qemuxml2argvtest.c).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from ..errors import UsageError
 
 if TYPE_CHECKING:
     from .guests import Capabilities
+    from .qemuconf import QemuConf, Value
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -52,8 +53,15 @@ class Profile:
     capabilities_path: Path
     host_env: tuple[tuple[str, str], ...]
     monitor: Monitor
+    #: the domain id of a defined, not running guest (-1 for libvirt, None here)
     domid: int | None = None
+    #: libvirt's test harness gives the guest this id when QEMU has -domid
+    #: (qemuxml2argvtest: ``vmdef->id = 6``), so -domid/-xen-domid print it
+    domid_with_domid_flag: int | None = None
     description: str = ""
+    #: the QEMU driver's settings on this host before any qemu.conf given on the
+    #: command line (libvirt's test driver: only the hugetlbfs mount)
+    driver: tuple[tuple[str, Value], ...] = ()
     _caps: list[Capabilities] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -63,6 +71,12 @@ class Profile:
             from .guests import read_capabilities
             self._caps.append(read_capabilities(str(self.capabilities_path)))
         return self._caps[0]
+
+    def domid_for(self, flags: Iterable[str]) -> int | None:
+        """The domain id a build on this host uses for QEMU with these flags."""
+        if self.domid_with_domid_flag is not None and "domid" in flags:
+            return self.domid_with_domid_flag
+        return self.domid
 
     def getenv(self, name: str) -> str | None:
         for key, value in self.host_env:
@@ -86,8 +100,14 @@ class Profile:
 
     def with_capabilities(self, path: str) -> Profile:
         """The same host with the guest capabilities of ``path`` (``--capabilities``)."""
-        return Profile(name=self.name, capabilities_path=Path(path), host_env=self.host_env,
-                       monitor=self.monitor, domid=self.domid, description=self.description)
+        return replace(self, capabilities_path=Path(path), _caps=[])
+
+    def qemu_conf(self, path: str | None = None) -> QemuConf:
+        """The driver configuration in force: this host's, with the settings of the
+        qemu.conf file ``path`` over it."""
+        from .qemuconf import QemuConf, read_qemu_conf
+        base = dict(self.driver)
+        return read_qemu_conf(path, base) if path else QemuConf.from_mapping(base)
 
 
 _PROFILES: dict[str, Profile] = {
@@ -98,7 +118,9 @@ _PROFILES: dict[str, Profile] = {
                   ("LOGNAME", "test")),
         monitor=Monitor("/tmp/test-monitor"),
         domid=None,
+        domid_with_domid_flag=6,
         description="the host of libvirt 0.8.3's QEMU test suite",
+        driver=(("hugetlbfs_mount", "/dev/hugepages"),),
     ),
 }
 

@@ -20,9 +20,13 @@ MAX_CONF_BYTES = 1024 * 1024
 
 Value = str | int | list["Value"]
 
-DEFAULT_VNC_LISTEN = "127.0.0.1"
-DEFAULT_VNC_TLS_X509_CERT_DIR = "/etc/pki/libvirt-vnc"
-DEFAULT_VNC_SASL_DIR = "/etc/sasl2"
+#: What libvirtd's qemudLoadDriverConfig sets before it reads qemu.conf. A driver that
+#: reads no file (libvirt's own test driver, the ``libvirt-test`` host) has none of these.
+LIBVIRTD_DEFAULTS: Mapping[str, Value] = {
+    "vnc_listen": "127.0.0.1",
+    "vnc_tls_x509_cert_dir": "/etc/pki/libvirt-vnc",
+    "vnc_sasl_dir": "/etc/sasl2",
+}
 
 #: known keys of libvirt 0.8.3 and the virConf type CHECK_TYPE demands
 _TYPES: dict[str, type] = {
@@ -38,15 +42,17 @@ _TYPES: dict[str, type] = {
 
 @dataclass(frozen=True)
 class QemuConf:
-    """Driver settings with libvirt 0.8.3's defaults; ``raw`` keeps every key read."""
+    """The QEMU driver's settings. A field left at its default is unset, as in a driver
+    that read no configuration (see LIBVIRTD_DEFAULTS and the host profile's
+    ``driver``); ``raw`` keeps every key read."""
 
-    vnc_listen: str = DEFAULT_VNC_LISTEN
+    vnc_listen: str | None = None
     vnc_password: str | None = None
     vnc_tls: bool = False
-    vnc_tls_x509_cert_dir: str = DEFAULT_VNC_TLS_X509_CERT_DIR
+    vnc_tls_x509_cert_dir: str | None = None
     vnc_tls_x509_verify: bool = False
     vnc_sasl: bool = False
-    vnc_sasl_dir: str = DEFAULT_VNC_SASL_DIR
+    vnc_sasl_dir: str | None = None
     #: None: libvirt would search /proc/mounts; we never look at the host
     hugetlbfs_mount: str | None = None
     vnc_allow_host_audio: bool = False
@@ -62,10 +68,11 @@ class QemuConf:
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Value] | None,
                      where: dict[str, tuple[int, int]] | None = None,
-                     path: str | None = None) -> QemuConf:
+                     path: str | None = None, base: Mapping[str, Value] | None = None) -> QemuConf:
         """Typed settings from ``{key: value}`` (a parsed file, a manifest's
-        ``qemu_conf``). Wrong types of known keys are ConfigError."""
-        settings = dict(settings or {})
+        ``qemu_conf``) over ``base`` (the driver's state before it reads them).
+        Wrong types of known keys are ConfigError."""
+        settings = {**(base or {}), **(settings or {})}
         kw: dict[str, object] = {}
         for key, value in settings.items():
             want = _TYPES.get(key)
@@ -218,14 +225,15 @@ class _Parser:
         return values, where
 
 
-def parse_qemu_conf(text: str, path: str | None = None) -> QemuConf:
-    """Parse qemu.conf text; syntax errors are DocumentError at FILE:LINE:COL."""
+def parse_qemu_conf(text: str, path: str | None = None,
+                    base: Mapping[str, Value] | None = None) -> QemuConf:
+    """Parse qemu.conf text (over ``base``); syntax errors are DocumentError at FILE:LINE:COL."""
     values, where = _Parser(text, path).parse()
-    return QemuConf.from_mapping(values, where, path)
+    return QemuConf.from_mapping(values, where, path, base)
 
 
-def read_qemu_conf(path: str) -> QemuConf:
-    """Read and parse a qemu.conf file (exit 2 if unreadable, 1 if invalid)."""
+def read_qemu_conf(path: str, base: Mapping[str, Value] | None = None) -> QemuConf:
+    """Read and parse a qemu.conf file over ``base`` (exit 2 if unreadable, 1 if invalid)."""
     from .fileio import read_small
 
     data = read_small(path, MAX_CONF_BYTES)
@@ -237,4 +245,4 @@ def read_qemu_conf(path: str) -> QemuConf:
     except UnicodeDecodeError as e:
         raise DocumentError("not UTF-8 text", path=path,
                             line=data.count(b"\n", 0, e.start) + 1, column=1) from None
-    return parse_qemu_conf(text, path)
+    return parse_qemu_conf(text, path, base)

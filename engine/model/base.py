@@ -1,20 +1,26 @@
 """Declarative XML fields: each XML attribute/element of the domain is declared once.
 
-A model class lists its fields in document order; parsing, formatting (libvirt's
-exact layout: two-space indent, single-quoted attributes, empty elements
-self-closed) and the generators' view of the model all derive from those
-declarations. virt-manager's XMLProperty idea, without XPath.
+A model class lists its fields in libvirt's output order; parsing, formatting
+(libvirt 0.8.3's exact layout: two-space indent, single-quoted attributes,
+empty elements self-closed) and the generators' view of the model all derive
+from those declarations. virt-manager's XMLProperty idea, without XPath.
+
+Parsing follows libvirt's reader, not a schema validator: unknown elements and
+attributes are ignored, a repeated single element counts once (the first), a
+text element's value is all the text inside it and an empty one is no value
+(virXPathString). Element-specific rules of libvirt's parser live in the
+``parsed`` hook of each class; where libvirt prints a value only under some
+condition, the field's ``show`` predicate says so.
 """
 from __future__ import annotations
 
-import re
-import uuid as _uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
 from lxml import etree
 
 from ..errors import ConfigError
+from . import cvalues
 
 T = TypeVar("T", bound="Element")
 
@@ -22,7 +28,7 @@ T = TypeVar("T", bound="Element")
 # --------------------------------------------------------------------------- converters
 
 class Conv:
-    """Text <-> value for one XML value type."""
+    """Text <-> value for one XML value type; ``parse`` raises ValueError(message)."""
 
     name = "string"
 
@@ -37,109 +43,144 @@ class _Str(Conv):
     pass
 
 
-def c_strtoul(text: str, base: int) -> int:
-    """C strtoul as virStrToLong_ui uses it: whole string, base 0 = auto (0x hex, 0 octal)."""
-    s = text.strip()
-    if base == 0:
-        body = s[1:] if s[:1] in "+-" else s
-        if body[:2].lower() == "0x":
-            base = 16
-        elif len(body) > 1 and body[0] == "0":
-            base = 8
-        else:
-            base = 10
-    if not s or s[-1:].isspace() or "_" in s:
-        raise ValueError(text)
-    return int(s, base)
+class CInt(Conv):
+    """An integer read the way libvirt reads it: ``ui`` virStrToLong_ui, ``i``
+    virStrToLong_i (whole string, C range), ``ul`` virXPathULong (a leading number,
+    C unsigned long with its wrap-around). ``error`` is libvirt's message, with %s
+    for the text."""
 
-
-class _Int(Conv):
     name = "integer"
 
-    def __init__(self, base: int = 10, lo: int | None = None, hi: int | None = None) -> None:
-        self.base, self.lo, self.hi = base, lo, hi
+    def __init__(self, kind: str = "ui", base: int = 10, error: str = "cannot parse '%s'") -> None:
+        self.kind, self.base, self.error = kind, base, error
 
     def parse(self, text: str) -> int:
-        try:
-            v = c_strtoul(text, self.base)
-        except ValueError:
-            raise ValueError(f"'{text}' is not a number") from None
-        if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
-            raise ValueError(f"'{text}' is out of range")
+        if self.kind == "ul":
+            try:
+                v = cvalues.xpath_ulong(text, self.base)
+            except ValueError:
+                v = None
+        elif self.kind == "i":
+            v = cvalues.str_to_i(text, self.base)
+        else:
+            v = cvalues.str_to_ui(text, self.base)
+        if v is None:
+            raise ValueError(self.error.replace("%s", text))
         return v
 
 
-class Hex(_Int):
-    """Parsed with C base-0 rules, formatted as 0x%.Nx (PCI addresses)."""
+class Hex(CInt):
+    """virStrToLong_ui base 16, formatted 0x%.Nx (PCI addresses, USB ids)."""
 
     name = "hex"
 
-    def __init__(self, width: int, hi: int) -> None:
-        super().__init__(0, 0, hi)
+    def __init__(self, width: int, error: str, base: int = 16) -> None:
+        super().__init__("ui", base, error)
         self.width = width
 
     def format(self, value: int) -> str:
         return f"0x{value:0{self.width}x}"
 
 
+class Signed(Conv):
+    """An unsigned C value that libvirt prints with %d."""
+
+    def __init__(self, inner: CInt) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def parse(self, text: str) -> int:
+        return self.inner.parse(text)
+
+    def format(self, value: int) -> str:
+        return str(cvalues.as_int32(value))
+
+
 class Enum(Conv):
+    """One of libvirt's enum strings (virEnumFromString: exact match)."""
+
     name = "enum"
 
-    def __init__(self, *values: str) -> None:
+    def __init__(self, *values: str, error: str = "unknown value '%s'") -> None:
         self.values = values
+        self.error = error
 
     def parse(self, text: str) -> str:
         if text not in self.values:
-            raise ValueError(f"unknown value '{text}'")
+            raise ValueError(self.error.replace("%s", text))
         return text
 
 
 class YesNo(Conv):
+    """'yes' or 'no', anything else refused with ``error``."""
+
     name = "yesno"
+
+    def __init__(self, error: str = "unknown value '%s'") -> None:
+        self.error = error
 
     def parse(self, text: str) -> bool:
         if text == "yes":
             return True
         if text == "no":
             return False
-        raise ValueError(f"'{text}' is neither yes nor no")
+        raise ValueError(self.error.replace("%s", text))
 
     def format(self, value: bool) -> str:
         return "yes" if value else "no"
 
 
+class YesOnly(YesNo):
+    """STREQ(value, "yes"): anything else is no."""
+
+    def parse(self, text: str) -> bool:
+        return text == "yes"
+
+
 class Uuid(Conv):
-    """virUUIDParse: 32 hex digits, dashes and spaces between pairs ignored."""
+    """virUUIDParse, formatted in the canonical lower-case form."""
 
     name = "uuid"
 
+    def __init__(self, error: str = "malformed uuid element") -> None:
+        self.error = error
+
     def parse(self, text: str) -> str:
-        s = text.strip()
-        hexes = s.replace("-", "").replace(" ", "")
-        if len(hexes) != 32 or not re.fullmatch(r"[0-9a-fA-F]{32}", hexes) or s.startswith("-"):
-            raise ValueError(f"malformed uuid '{text}'")
-        return str(_uuid.UUID(hexes))
+        v = cvalues.uuid_parse(text)
+        if v is None:
+            raise ValueError(self.error.replace("%s", text))
+        return v
 
 
 STR = _Str()
-INT = _Int(10)
-UINT = _Int(10, 0)
-LONG = _Int(10)
-AUTO_UINT = _Int(0, 0)
+UINT = CInt("ui")
+INT = CInt("i")
 
 
 # --------------------------------------------------------------------------- fields
 
+def _shown(value: Any) -> bool:
+    return value is not None and value is not False
+
+
 class Field:
-    """One XML item of a model class, declared once."""
+    """One XML item of a model class, declared once.
+
+    ``show(element)`` decides whether it is printed (default: it has a value);
+    ``raw`` prints the value unescaped, as libvirt's plain printf does; ``read``
+    False declares an item of the language that libvirt's parser never reads."""
 
     kind = "attr"
 
     def __init__(self, xml: str, conv: Conv = STR, default: Any = None, *,
-                 doc: str = "") -> None:
+                 show: Callable[[Any], bool] | None = None, raw: bool = False,
+                 read: bool = True, doc: str = "") -> None:
         self.xml = xml
         self.conv = conv
         self.default = default
+        self.show = show
+        self.raw = raw
+        self.read = read
         self.doc = doc
         self.name = ""
 
@@ -148,6 +189,10 @@ class Field:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} xml={self.xml!r}>"
+
+    def text(self, value: Any) -> str:
+        s = value if value.__class__ is str else self.conv.format(value)
+        return s if self.raw else s.translate(_ESC)
 
 
 class Attr(Field):
@@ -161,9 +206,15 @@ class Text(Field):
 
 
 class TextChild(Field):
-    """A child element that carries only text: ``<name>x</name>``."""
+    """A child element that carries only text: ``<name>x</name>``. ``keep_empty``:
+    an empty one is the empty string (xmlNodeGetContent), not no value."""
 
     kind = "textchild"
+
+    def __init__(self, xml: str, conv: Conv = STR, default: Any = None, *,
+                 keep_empty: bool = False, **kw: Any) -> None:
+        super().__init__(xml, conv, default, **kw)
+        self.keep_empty = keep_empty
 
 
 class Flag(Field):
@@ -171,8 +222,8 @@ class Flag(Field):
 
     kind = "flag"
 
-    def __init__(self, xml: str, *, doc: str = "") -> None:
-        super().__init__(xml, STR, False, doc=doc)
+    def __init__(self, xml: str, **kw: Any) -> None:
+        super().__init__(xml, STR, False, **kw)
 
 
 class AttrChild(Field):
@@ -180,9 +231,9 @@ class AttrChild(Field):
 
     kind = "attrchild"
 
-    def __init__(self, xml: str, attr: str, conv: Conv = STR, default: Any = None, *,
-                 doc: str = "") -> None:
-        super().__init__(xml, conv, default, doc=doc)
+    def __init__(self, xml: str, attr: str, conv: Conv = STR, default: Any = None,
+                 **kw: Any) -> None:
+        super().__init__(xml, conv, default, **kw)
         self.attr = attr
 
 
@@ -191,8 +242,8 @@ class Child(Field):
 
     kind = "child"
 
-    def __init__(self, xml: str, cls: type[Element], *, doc: str = "") -> None:
-        super().__init__(xml, STR, None, doc=doc)
+    def __init__(self, xml: str, cls: type[Element], **kw: Any) -> None:
+        super().__init__(xml, STR, None, **kw)
         self.cls = cls
 
 
@@ -201,26 +252,22 @@ class Children(Field):
 
     kind = "children"
 
-    def __init__(self, xml: str, cls: type[Element], *, doc: str = "") -> None:
-        super().__init__(xml, STR, None, doc=doc)
+    def __init__(self, xml: str, cls: type[Element], **kw: Any) -> None:
+        super().__init__(xml, STR, None, **kw)
         self.cls = cls
 
 
 # --------------------------------------------------------------------------- escaping
 
-_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;",
-                      "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-_ESC_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;",
-                           "\r": "&#13;"})
+_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", '"': "&quot;"})
 
 
-def esc_attr(s: str) -> str:
-    """libvirt's virBufferEscapeString, plus whitespace that would not survive re-parsing."""
+def esc(s: str) -> str:
+    """libvirt's virBufferEscapeString: the five XML specials, nothing else."""
     return s.translate(_ESC)
 
 
-def esc_text(s: str) -> str:
-    return s.translate(_ESC_TEXT)
+esc_attr = esc_text = esc
 
 
 # --------------------------------------------------------------------------- elements
@@ -237,17 +284,34 @@ def locate_source(src: tuple[Any, Any] | None) -> tuple[str | None, int, int]:
     return doc.path, line, col
 
 
+def first_child(elem: etree._Element, tag: str) -> etree._Element | None:
+    for c in elem:
+        if c.tag == tag:
+            return c
+    return None
+
+
+def string_value(elem: etree._Element) -> str:
+    """XPath string(): all the text inside the element."""
+    return "".join(elem.itertext())
+
+
 class Element:
-    """Base of every model class; subclasses declare ``Field``s as class attributes."""
+    """Base of every model class; subclasses declare ``Field``s as class attributes.
+
+    ``always_open``: libvirt prints the element with an end tag even when empty."""
 
     fields: ClassVar[tuple[Field, ...]] = ()
+    always_open: ClassVar[bool] = False
     _by_attr: ClassVar[dict[str, Field]]
-    _by_child: ClassVar[dict[str, Field]]
     _text: ClassVar[Field | None]
     _defaults: ClassVar[dict[str, Any]]
     _list_fields: ClassVar[tuple[str, ...]]
     _nested: ClassVar[tuple[Field, ...]]
     _names: ClassVar[frozenset[str]]
+    _read_children: ClassVar[tuple[Field, ...]]
+    _attr_fields: ClassVar[tuple[Field, ...]]
+    _child_fields: ClassVar[tuple[Field, ...]]
     _variants: ClassVar[bool] = False
     _checks: ClassVar[bool] = False
 
@@ -256,8 +320,7 @@ class Element:
         own = [v for v in vars(cls).values() if isinstance(v, Field)]
         inherited = [f for f in cls.fields if f.name not in vars(cls)]
         cls.fields = tuple(inherited + own)
-        cls._by_attr = {f.xml: f for f in cls.fields if f.kind == "attr"}
-        cls._by_child = {f.xml: f for f in cls.fields if f.kind not in ("attr", "text")}
+        cls._by_attr = {f.xml: f for f in cls.fields if f.kind == "attr" and f.read}
         texts = [f for f in cls.fields if f.kind == "text"]
         cls._text = texts[0] if texts else None
         # Instance values shadow the Field declarations. Precomputed so that
@@ -267,6 +330,9 @@ class Element:
         cls._list_fields = tuple(f.name for f in cls.fields if f.kind == "children")
         cls._nested = tuple(f for f in cls.fields if f.kind in ("child", "children"))
         cls._names = frozenset(f.name for f in cls.fields)
+        cls._read_children = tuple(f for f in cls.fields if f.kind not in ("attr", "text") and f.read)
+        cls._attr_fields = tuple(f for f in cls.fields if f.kind == "attr")
+        cls._child_fields = tuple(f for f in cls.fields if f.kind not in ("attr", "text"))
         # hooks that most classes leave alone are not called at all
         cls._variants = cls.variant_for.__func__ is not Element.variant_for.__func__  # type: ignore[attr-defined]
         cls._checks = cls.parsed is not Element.parsed
@@ -330,62 +396,44 @@ class Element:
         for name in cls._list_fields:
             d[name] = []
         d["_src"] = (doc, elem)
-        by_attr = cls._by_attr
-        for key, text in elem.items():
-            f = by_attr.get(key)
-            if f is None:
-                raise obj.error(f"unexpected attribute '{key}' on <{etree.QName(elem).localname}>")
-            if f.conv is STR:
-                d[f.name] = text
-            else:
-                try:
-                    d[f.name] = f.conv.parse(text)
-                except ValueError as e:
-                    raise obj.error(f"invalid {key}: {e}") from None
+        attrs = elem.attrib
+        for key, f in cls._by_attr.items():
+            text = attrs.get(key)
+            if text is None:
+                continue
+            d[f.name] = text if f.conv is STR else _convert(obj, f, text)
         tf = cls._text
         if tf is not None:
-            t = (elem.text or "").strip()
-            d[tf.name] = (t if tf.conv is STR else _convert(obj, tf, t, "text")) if t or tf.conv is STR \
-                else tf.default
-        if not len(elem):
-            if cls._checks:
-                obj.parsed()
-            return obj
-        seen: set[str] = set()
-        by_child = cls._by_child
-        for child in elem:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue  # comments, processing instructions
-            f = by_child.get(tag)
-            if f is None:
-                raise _child_error(obj, doc, child, f"unexpected element <{tag}>")
-            kind = f.kind
-            if kind == "children":
-                d[f.name].append(f.cls.parse(child, doc))
-                continue
-            if tag in seen:
-                raise _child_error(obj, doc, child, f"duplicate element <{tag}>")
-            seen.add(tag)
-            if kind == "child":
-                d[f.name] = f.cls.parse(child, doc)
-            elif kind == "flag":
-                d[f.name] = True
-            elif kind == "textchild":
-                # virXPathString: text kept as written, an empty one is no value
-                t = child.text or ""
-                d[f.name] = (t or None) if f.conv is STR else _convert(obj, f, t.strip(), tag)
-            elif kind == "attrchild":
-                v = child.get(f.attr)
-                if v is None:
-                    raise _child_error(obj, doc, child, f"<{tag}> lacks attribute '{f.attr}'")
-                d[f.name] = v if f.conv is STR else _convert(obj, f, v, f"{tag}/@{f.attr}")
+            t = string_value(elem)
+            d[tf.name] = (t if tf.conv is STR else _convert(obj, tf, t)) if t else tf.default
+        if len(elem):
+            for f in cls._read_children:
+                kind = f.kind
+                if kind == "children":
+                    d[f.name] = [f.cls.parse(c, doc) for c in elem if c.tag == f.xml]  # type: ignore[attr-defined]
+                    continue
+                child = first_child(elem, f.xml)
+                if child is None:
+                    continue
+                if kind == "child":
+                    d[f.name] = f.cls.parse(child, doc)  # type: ignore[attr-defined]
+                elif kind == "flag":
+                    d[f.name] = True
+                elif kind == "textchild":
+                    t = string_value(child)
+                    if t or f.keep_empty:  # type: ignore[attr-defined]
+                        d[f.name] = t if f.conv is STR else _convert(obj, f, t)
+                elif kind == "attrchild":
+                    v = child.get(f.attr)  # type: ignore[attr-defined]
+                    if v is not None:
+                        d[f.name] = v if f.conv is STR else _convert(obj, f, v)
         if cls._checks:
-            obj.parsed()
+            obj.parsed(elem)
         return obj
 
-    def parsed(self) -> None:
-        """Hook run right after parsing this element (element-local checks)."""
+    def parsed(self, elem: etree._Element) -> None:
+        """Hook run right after parsing this element: libvirt's element-local rules
+        (``elem`` is the source, for the rules that look at it again)."""
 
     # ---- formatting
     def format(self, tag: str, indent: int = 0) -> str:
@@ -393,47 +441,54 @@ class Element:
         self.write(out, tag, indent)
         return "".join(out)
 
+    def shows(self, f: Field, value: Any) -> bool:
+        return f.show(self) if f.show is not None else _shown(value)
+
     def write(self, out: list[str], tag: str, indent: int) -> None:
         pad = " " * indent
         head = [pad, "<", tag]
-        for f in self.fields:
-            if f.kind == "attr":
-                v = getattr(self, f.name)
-                if v is not None:
-                    head.append(f" {f.xml}='{esc_attr(f.conv.format(v))}'")
+        d = self.__dict__
+        for f in self._attr_fields:
+            v = d[f.name]
+            if (f.show(self) if f.show is not None else v is not None and v is not False):
+                head.append(f" {f.xml}='{f.text(v)}'")
         text_f = self._text
         if text_f is not None:
-            v = getattr(self, text_f.name)
+            v = d[text_f.name]
             out.append("".join(head))
-            out.append(f">{esc_text(text_f.conv.format(v)) if v is not None else ''}</{tag}>\n")
+            out.append(f">{text_f.text(v) if v is not None else ''}</{tag}>\n")
             return
         body: list[str] = []
         cpad = " " * (indent + 2)
-        for f in self.fields:
+        for f in self._child_fields:
             kind = f.kind
-            if kind == "attr":
-                continue
-            v = getattr(self, f.name)
+            v = d[f.name]
             if kind == "children":
                 for item in v:
-                    item.write(body, f.xml, indent + 2)
-            elif v is None or v is False:
+                    if item.listed():
+                        item.write(body, f.xml, indent + 2)
                 continue
-            elif kind == "child":
+            if not self.shows(f, v):
+                continue
+            if kind == "child":
                 v.write(body, f.xml, indent + 2)
             elif kind == "flag":
                 body.append(f"{cpad}<{f.xml}/>\n")
             elif kind == "textchild":
-                body.append(f"{cpad}<{f.xml}>{esc_text(f.conv.format(v))}</{f.xml}>\n")
+                body.append(f"{cpad}<{f.xml}>{f.text(v)}</{f.xml}>\n")
             elif kind == "attrchild":
-                body.append(f"{cpad}<{f.xml} {f.attr}='{esc_attr(f.conv.format(v))}'/>\n")
+                body.append(f"{cpad}<{f.xml} {f.attr}='{f.text(v)}'/>\n")  # type: ignore[attr-defined]
         out.append("".join(head))
-        if body:
+        if body or self.always_open:
             out.append(">\n")
             out.extend(body)
             out.append(f"{pad}</{tag}>\n")
         else:
             out.append("/>\n")
+
+    def listed(self) -> bool:
+        """Whether libvirt prints this item of a list (most are always printed)."""
+        return True
 
     # ---- misc
     def walk(self) -> Iterator[Element]:
@@ -475,19 +530,13 @@ class Element:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _convert(obj: Element, f: Field, text: str, what: str) -> Any:
+def xml_error(message: str) -> str:
+    """libvirt's VIR_ERR_XML_ERROR wording around a message."""
+    return f"XML description for {message} is not well formed or invalid"
+
+
+def _convert(obj: Element, f: Field, text: str) -> Any:
     try:
         return f.conv.parse(text)
     except ValueError as e:
-        raise obj.error(f"invalid {what}: {e}") from None
-
-
-def _child_error(obj: Element, doc: Any, child: etree._Element, message: str) -> ConfigError:
-    err = ConfigError(message)
-    if doc is not None:
-        line, col = doc.locate(child)
-        err.located(doc.path, line, col)
-    elif obj._src is not None:
-        path, line, col = locate_source(obj._src)
-        err.located(path, line, col)
-    return err
+        raise obj.error(str(e)) from None

@@ -1,16 +1,29 @@
-"""Tokenising a ``.args`` text: environment entries, emulator, arguments.
+"""Splitting a ``.args`` text into environment, emulator and arguments (qemuStringToArgvEnv).
 
-Why a tokeniser of our own: the reference files are one line, words joined by
-single spaces, which is what libvirt's qemuParseCommandLineString splits on
-(with simple '...' / "..." quoting). Every token keeps its line and column so
-that errors about an argument point at it.
+Why reproduce libvirt's splitter rather than a shell's: ``domxml-from-native``
+took the text libvirt itself prints (environment then argv, joined by single
+spaces, no quoting) and split it with its own rules, and those rules decide
+what every later option sees:
+
+- a word ends at the next space; only when no space is left does it end at a
+  newline, so tabs and newlines inside a line stay inside the word;
+- a word that *starts* with ``'`` or ``"`` runs to the next same quote (no
+  escapes; unterminated: to the next newline or the end); a quote elsewhere is
+  an ordinary character;
+- any run of blanks (space, tab, newline, ...) separates words;
+- the leading words containing ``=`` are the environment, the first other word
+  is the emulator.
+
+Every word keeps its line and column, so that messages about an argument point at it.
 """
 from __future__ import annotations
 
-import re
+import bisect
 from dataclasses import dataclass
 
-from ..errors import DocumentError
+from ..errors import ConfigError, DocumentError
+
+_C_SPACE = " \t\n\v\f\r"
 
 
 @dataclass(frozen=True)
@@ -24,87 +37,70 @@ class Token:
 
 @dataclass
 class SplitCommandLine:
-    """The environment (NAME, VALUE) pairs, the emulator and the arguments after it."""
+    """The environment entries (``NAME=VALUE`` words), the emulator and the arguments after it."""
 
-    env: list[tuple[str, str]]
+    env: list[Token]
     emulator: Token
     args: list[Token]
 
     def getenv(self, name: str) -> str | None:
-        """qemuFindEnv: the first entry of that name."""
-        for k, v in self.env:
-            if k == name:
-                return v
+        """qemuFindEnv: the value of the first entry named ``name``."""
+        for tok in self.env:
+            if tok.text.startswith(name + "="):
+                return tok.text[len(name) + 1:]
         return None
 
 
-def tokenize(text: str, path: str = "<string>") -> list[Token]:
-    """Split on blanks (space, tab, newline); '...' and "..." group, no escapes inside '...'.
-
-    A backslash outside single quotes escapes the next character, as in a shell,
-    so that a quoted token written by hand still reads back.
-    """
+def tokenize(text: str) -> list[Token]:
+    """The words of ``text`` by libvirt's rules (see the module docstring)."""
     tokens: list[Token] = []
-    i, n = 0, len(text)
-    line, line_start = 1, 0
-    while i < n:
-        ch = text[i]
-        if ch in " \t\r\n":
-            if ch == "\n":
-                line += 1
-                line_start = i + 1
-            i += 1
-            continue
-        start_line, start_col = line, i - line_start + 1
-        buf: list[str] = []
-        while i < n and text[i] not in " \t\r\n":
-            ch = text[i]
-            if ch in ("'", '"'):
-                end = _closing_quote(text, i)
-                if end < 0:
-                    raise DocumentError(f"unterminated {ch} quote", path=path, line=line,
-                                        column=i - line_start + 1)
-                body = text[i + 1:end]
-                if ch == '"':
-                    body = re.sub(r'\\(["\\$`])', r"\1", body)
-                if "\n" in body:
-                    line += body.count("\n")
-                    line_start = i + 1 + body.rfind("\n") + 1
-                buf.append(body)
-                i = end + 1
-            elif ch == "\\" and i + 1 < n and text[i + 1] != "\n":
-                buf.append(text[i + 1])
-                i += 2
-            else:
-                buf.append(ch)
-                i += 1
-        tokens.append(Token("".join(buf), start_line, start_col))
+    n = len(text)
+    lines = _LineIndex(text)
+    cur = 0
+    while cur < n:
+        start = cur
+        quote = text[cur] if text[cur] in "'\"" else None
+        if quote:
+            cur += 1
+            end = text.find(quote, cur)
+        else:
+            end = text.find(" ", cur)
+        if end < 0:
+            end = text.find("\n", cur)
+        word = text[cur:end] if end >= 0 else text[cur:]
+        tokens.append(Token(word, *lines.position(start)))
+        if end < 0:
+            break
+        if text[end] in "'\"":
+            end += 1
+        while end < n and text[end] in _C_SPACE:
+            end += 1
+        cur = end
     return tokens
 
 
-def _closing_quote(text: str, i: int) -> int:
-    q = text[i]
-    j = i + 1
-    while j < len(text):
-        if text[j] == q:
-            return j
-        if q == '"' and text[j] == "\\" and j + 1 < len(text):
-            j += 2
-            continue
-        j += 1
-    return -1
+class _LineIndex:
+    """Offsets -> (line, column) without rescanning the text for every word."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def split_command_line(text: str, path: str = "<string>") -> SplitCommandLine:
-    """qemuStringToArgvEnv: leading words with '=' are the environment; the first
-    word without one is the emulator."""
-    tokens = tokenize(text, path)
-    env: list[tuple[str, str]] = []
+    """qemuStringToArgvEnv + the emulator check of qemuParseCommandLine. A NUL is refused:
+    libvirt read the text as a C string and silently dropped everything after one."""
+    nul = text.find("\0")
+    if nul >= 0:
+        raise DocumentError("NUL byte in command line", path=path, line=text.count("\n", 0, nul) + 1,
+                            column=nul - (text.rfind("\n", 0, nul) + 1) + 1)
+    tokens = tokenize(text)
     i = 0
     while i < len(tokens) and "=" in tokens[i].text:
-        name, _, value = tokens[i].text.partition("=")
-        env.append((name, value))
         i += 1
     if i >= len(tokens):
-        raise DocumentError("no emulator binary in the command line", path=path, line=1, column=1)
-    return SplitCommandLine(env=env, emulator=tokens[i], args=tokens[i + 1:])
+        raise ConfigError("no emulator path found", path=path, line=1, column=1)
+    return SplitCommandLine(env=tokens[:i], emulator=tokens[i], args=tokens[i + 1:])

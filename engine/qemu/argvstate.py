@@ -1,93 +1,95 @@
-"""What the argv2xml loop gathers before the Domain is assembled.
+"""What the argv2xml loop builds: the domain under construction and the loop's own state.
 
-One state object for the whole command line: family parsers add the devices
-they read; the -device/-chardev/-netdev syntax links values by id, so the
-tables of not-yet-claimed ``-drive if=none``, ``-chardev`` and ``-netdev``
-values live here too.
+libvirt's qemuParseCommandLine fills one ``virDomainDef`` as it walks the
+arguments; here that is ``dom`` (the project's Domain model), set up with the
+defaults libvirt starts from. Family parsers add to it; the few values libvirt
+keeps in local variables until after the loop (the ``-net nic`` list, the
+display and video choices, the virtio disk count) live beside it.
 """
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..model.chardev import CharDev
-from ..model.controller import Controller
-from ..model.devices_misc import Graphics, Hostdev, Input, MemBalloon, Sound, Watchdog
-from ..model.disk import Disk
-from ..model.domain import Timer, Topology
-from ..model.net import Interface
+from ..errors import ConfigError
+from ..model.domain import Clock, Devices, Domain, Features, Os, OsType, Vcpu
 from .argvsplit import SplitCommandLine, Token
-from .argvvalues import ArgError
+
+_UUID_NS = uuid.UUID("0b4c8e1e-3a0e-5d1c-9a43-6a1b2f7c5e10")
+
+
+@dataclass(frozen=True)
+class ConversionWarning:
+    """A located warning: an argument libvirt dropped during the conversion."""
+
+    message: str
+    path: str
+    line: int
+    col: int
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: warning: {self.message}"
+
+
+@dataclass
+class ParseOptions:
+    """How to read: libvirt 0.8.3's rules, and what to do with its warnings."""
+
+    #: a warning is a refusal
+    strict: bool = False
 
 
 @dataclass
 class ArgvState:
-    """Everything read so far, in command-line order."""
+    """The domain being read and the loop's locals, in command-line order."""
 
     path: str
     cmd: SplitCommandLine
-    virt_type: str = "qemu"
-    os_type: str = "hvm"
-    arch: str = "i686"
-    machine: str | None = None
-    machine_tok: Token | None = None
-    name: str | None = None
-    uuid: str | None = None
-    memory: int = 64 * 1024
-    vcpus: int = 1
-    acpi: bool = True
-    pae: bool = False
-    clock: str = "utc"
-    on_reboot: str = "restart"
-    kernel: str | None = None
-    initrd: str | None = None
-    cmdline: str | None = None
-    bootloader: str | None = None
-    boot: list[str] = field(default_factory=list)
-    nographic: bool = False
+    dom: Domain
+    options: ParseOptions = field(default_factory=ParseOptions)
+    #: the ``-net nic...`` values found by the first pass, in order
+    nics: list[str] = field(default_factory=list)
+    nographics: bool = False
     fullscreen: bool = False
     video: str = "cirrus"
-    nics: list[Any] = field(default_factory=list)      # net.Nic: guest sides of -net nic
-    nic_toks: list[Token] = field(default_factory=list)
     nvirtio: int = 0
-    disks: list[Disk] = field(default_factory=list)
-    nets: list[Interface] = field(default_factory=list)
-    serials: list[CharDev] = field(default_factory=list)
-    parallels: list[CharDev] = field(default_factory=list)
-    inputs: list[Input] = field(default_factory=list)
-    graphics: list[Graphics] = field(default_factory=list)
-    sounds: list[Sound] = field(default_factory=list)
-    hostdevs: list[Hostdev] = field(default_factory=list)
-    watchdog: Watchdog | None = None
-    hugepages: bool = False
-    # the -device/-chardev/-netdev syntax
-    tok: Token | None = None  # the value being handled, for errors found later
-    nodefaults: bool = False
-    chardevs: dict[str, tuple[CharDev, Token]] = field(default_factory=dict)
-    drives: dict[str, tuple[Disk, Token]] = field(default_factory=dict)
-    netdevs: dict[str, tuple[Interface, Token]] = field(default_factory=dict)
-    channels: list[CharDev] = field(default_factory=list)
-    controllers: list[Controller] = field(default_factory=list)
-    memballoon: MemBalloon | None = None
-    timers: list[Timer] = field(default_factory=list)
-    topology: Topology | None = None
-    sdl: bool = False
+    warnings: list[ConversionWarning] = field(default_factory=list)
+    #: the word being handled (its value, for an option with one)
+    tok: Token | None = None
 
-    def fingerprint(self) -> str:
-        """A stable seed for what libvirt draws at random (UUID, MAC addresses)."""
-        c = self.cmd
-        return "\0".join([f"{k}={v}" for k, v in c.env] + [c.emulator.text] + [t.text for t in c.args])
+    @classmethod
+    def start(cls, path: str, cmd: SplitCommandLine, options: ParseOptions) -> ArgvState:
+        """libvirt's starting point: 64 MiB, one CPU, ACPI, UTC, destroy/restart/destroy,
+        a qemu guest of the emulator's architecture (kvm and xenner recognised by name)."""
+        emulator = cmd.emulator.text
+        virt_type, os_type, pae = "qemu", "hvm", False
+        if "kvm" in emulator:
+            virt_type, pae = "kvm", True
+        if "xenner" in emulator:
+            virt_type, os_type = "kvm", "xen"
+        path_part = emulator if emulator.startswith("qemu") else (
+            emulator[emulator.find("qemu"):] if "qemu" in emulator else None)
+        arch = "i686"
+        if path_part is not None and path_part.startswith("qemu-system-"):
+            arch = path_part[len("qemu-system-"):]
+        dom = Domain(type=virt_type, memory=64 * 1024, current_memory=64 * 1024, vcpu=Vcpu(count=1),
+                     os=Os(type=OsType(arch=arch, name=os_type)), features=Features(acpi=True, pae=pae),
+                     clock=Clock(offset="utc"), on_poweroff="destroy", on_reboot="restart",
+                     on_crash="destroy", devices=Devices(emulator=emulator))
+        return cls(path=path, cmd=cmd, dom=dom, options=options)
 
-    def remember(self, table: dict[str, tuple[Any, Token]], ident: str, what: str, value: Any) -> None:
-        """Keep an id-named value (``-chardev``, ``-drive if=none``, ``-netdev``) until a device claims it."""
-        if ident in table:
-            raise ArgError(f"{what} id '{ident}' given twice")
-        assert self.tok is not None
-        table[ident] = (value, self.tok)
+    def derived_uuid(self) -> str:
+        """What stands in for libvirt's random draws (UUID, MACs): a version-5 UUID of the
+        command line's words, bytes that are not UTF-8 included."""
+        words = "\0".join(t.text for t in [*self.cmd.env, self.cmd.emulator, *self.cmd.args])
+        digest = hashlib.sha1(_UUID_NS.bytes + words.encode("utf-8", "surrogateescape")).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=5))
 
-
-def take(table: dict[str, tuple[Any, Token]], ident: str, what: str) -> Any:
-    """Claim the id-named value ``ident`` (each is claimed once)."""
-    if ident not in table:
-        raise ArgError(f"no {what} with id '{ident}' before it (or it is used twice)")
-    return table.pop(ident)[0]
+    def warn(self, message: str, tok: Token | None = None) -> None:
+        """libvirt's VIR_WARN during the conversion: kept, located; a refusal with ``strict``."""
+        tok = tok or self.tok
+        line, col = (tok.line, tok.col) if tok is not None else (1, 1)
+        if self.options.strict:
+            raise ConfigError(f"{message} (refused with --strict)", path=self.path, line=line, column=col)
+        self.warnings.append(ConversionWarning(message, self.path, line, col))

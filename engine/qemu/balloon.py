@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import MemBalloon
+from ..model.balloon import MemBalloon
 from .address import address_opt
 from .argvstate import ArgvState
-from .argvvalues import ArgError, no_more, pci_address
 from .context import Build
-from .family import Family, Option
+from .family import Family
 
 
 def add_balloon(b: Build) -> None:
@@ -23,23 +22,11 @@ def add_balloon(b: Build) -> None:
         b.arg("-balloon", "virtio")
 
 
-def _balloon_opt(st: ArgvState, opt: str, val: str) -> None:
-    if val != "virtio":
-        raise ArgError(f"unsupported balloon '{val}'")
-    if st.memballoon is not None:
-        raise ArgError("a second memory balloon")
-    st.memballoon = MemBalloon(model="virtio")
-
-
-def _balloon_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    address = pci_address(keys, val)
-    no_more(keys, driver)
-    if st.memballoon is not None:
-        raise ArgError("a second memory balloon")
-    # slot 3 is where the builder puts the balloon anyway
-    st.memballoon = MemBalloon(model="virtio",
-                               address=None if address is None or address.slot == 3 else address)
+def default_balloon(st: ArgvState) -> None:
+    """After the loop: every guest has a balloon (virtio; a Xen guest's own)."""
+    devs = st.dom.devices
+    if devs.memballoon is None:
+        devs.memballoon = MemBalloon(model="xen" if st.dom.type == "xen" else "virtio")
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -50,6 +37,5 @@ FAMILY = Family(
     name="memballoon",
     devices=lambda devs: [devs.memballoon] if devs.memballoon is not None else [],
     alias=_alias,
-    options={"-balloon": Option(_balloon_opt)},
-    drivers={"virtio-balloon-pci": _balloon_device},
+    guest_name=lambda b, i: ("memory balloon", {"model": b.model}),
 )

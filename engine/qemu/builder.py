@@ -21,15 +21,17 @@ from .registry import COMMAND_LINE
 
 def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf: Any = None,
                        domid: int | None = None, migrate_from: str | None = None,
-                       now: int | None = None) -> CommandLine:
+                       now: int | None = None, strict: bool = False) -> CommandLine:
     """The environment and argv libvirt 0.8.3 would run for ``dom`` (a defaulted domain)
-    on the host ``profile`` (its guest capabilities, environment and monitor)."""
+    on the host ``profile`` (its guest capabilities, environment, monitor and driver
+    configuration, or ``conf``). What libvirt silently drops is in the result's
+    ``warnings``; with ``strict`` it is refused instead."""
     if conf is None:
-        conf = _default_conf()
+        conf = _host_conf(profile)
     caps = profile.capabilities
     b = Build(dom=dom, flags=flags if isinstance(flags, frozenset) else frozenset(flags), profile=profile,
               conf=conf, caps=caps, host_arch=normalise_arch(getattr(caps, "host_arch", None) or "x86_64"),
-              domid=-1 if domid is None else domid, migrate_from=migrate_from, now=now)
+              domid=-1 if domid is None else domid, migrate_from=migrate_from, now=now, strict=strict)
     b.aliases = assign_aliases(dom, b.flags)
     if b.device:
         b.slots = assign_pci_slots(dom)
@@ -40,8 +42,7 @@ def build_command_line(dom: Domain, flags: frozenset[str], *, profile: Any, conf
     return b.out
 
 
-@lru_cache(maxsize=1)
-def _default_conf() -> Any:
-    """qemu.conf with libvirt's defaults, made once."""
-    from ..caps.qemuconf import QemuConf
-    return QemuConf()
+@lru_cache(maxsize=8)
+def _host_conf(profile: Any) -> Any:
+    """The profile's own driver configuration, made once per profile."""
+    return profile.qemu_conf()

@@ -6,73 +6,78 @@ profile's (``profile.monitor``), how it is written is this module's.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from ..model.address import VirtioSerialAddress
 from ..model.chardev import CharDev, ChrSource, ChrTarget
-from .argvstate import ArgvState, take
-from .argvvalues import ArgError, check, no_more, parse_keywords, uint_key
+from .argvstate import ArgvState
+from .argvvalues import ArgError
 from .context import Build
-from .escape import opt
+from .escape import c_str, opt
 from .family import Family, Option
 
 
 def _udp_ends(dev: CharDev) -> tuple[str, str, str, str]:
-    """(connect host, connect service, bind host, bind service), escaped; '' when unset."""
+    """(connect host, connect service, bind host, bind service), escaped; a part the
+    document leaves out is printed as C prints a NULL string."""
     c = dev.source("connect")
     b = dev.source("bind")
-    return (opt(c.host or "", "udp host"), opt(c.service or "", "udp service"),
-            opt((b.host if b else None) or "", "udp host"),
-            opt((b.service if b else None) or "", "udp service"))
+    return (opt(c_str(c.host if c else None), "udp host"), opt(c_str(c.service if c else None), "udp service"),
+            opt(c_str(b.host if b else None), "udp host"), opt(c_str(b.service if b else None), "udp service"))
+
+
+def _path(dev: CharDev) -> str:
+    return opt(c_str(dev.path), "character device path")
+
+
+def _socket(dev: CharDev) -> tuple[str, str, str, str]:
+    """(host, service, path, listen suffix) of a tcp/unix device, escaped; both syntaxes
+    end a listening socket in ',server,nowait'."""
+    s = dev.source()
+    listen = ",server,nowait" if s is not None and s.mode == "bind" else ""
+    return (opt(c_str(s.host if s else None), "tcp host"), opt(c_str(s.service if s else None), "tcp service"),
+            opt(c_str(s.path if s else None), "unix socket path"), listen)
 
 
 def legacy_spec(dev: CharDev) -> str:
-    """qemudBuildCommandLineChrDevStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
+    """qemuBuildChrArgStr: 'pty', 'file:/x', 'tcp:host:port,server,nowait', ..."""
     t = dev.type
     if t in ("null", "vc", "pty", "stdio"):
         return t
+    # QEMU opens what follows 'file:'/'pipe:' (or a device path) as it is: no option
+    # syntax, so nothing to escape (a doubled comma would change the file)
     if t == "dev":
-        return opt(dev.path or "", "character device path")
+        return c_str(dev.path)
     if t in ("file", "pipe"):
-        return f"{t}:{opt(dev.path or '', 'character device path')}"
+        return f"{t}:{c_str(dev.path)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp:{chost}:{csvc}@{bhost}:{bsvc}"
+    host, service, path, listen = _socket(dev)
     if t == "tcp":
-        s = dev.source()
-        proto = "telnet" if dev.protocol == "telnet" else "tcp"
-        return (f"{proto}:{opt(s.host, 'tcp host')}:{opt(s.service, 'tcp service')}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return f"{'telnet' if dev.protocol == 'telnet' else 'tcp'}:{host}:{service}{listen}"
     if t == "unix":
-        s = dev.source()
-        return f"unix:{opt(s.path, 'unix socket path')}{',server,nowait' if s.mode == 'bind' else ''}"
+        return f"unix:{path}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
 def chardev_spec(dev: CharDev, ident: str) -> str:
-    """qemudBuildCommandLineChrDevChardevStr: the value of ``-chardev``."""
+    """qemuBuildChrChardevStr: the value of ``-chardev``."""
     t = dev.type
     ident = opt(ident, "device alias")
     if t in ("null", "vc", "pty", "stdio"):
         return f"{t},id={ident}"
-    if t == "dev":
-        return f"tty,id={ident},path={opt(dev.path or '', 'character device path')}"
-    if t in ("file", "pipe"):
-        return f"{t},id={ident},path={opt(dev.path or '', 'character device path')}"
+    if t in ("dev", "file", "pipe"):
+        return f"{'tty' if t == 'dev' else t},id={ident},path={_path(dev)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp,id={ident},host={chost},port={csvc},localaddr={bhost},localport={bsvc}"
+    host, service, path, listen = _socket(dev)
     if t == "tcp":
-        s = dev.source()
-        return (f"socket,id={ident},host={opt(s.host, 'tcp host')},port={opt(s.service, 'tcp service')}"
-                f"{',telnet' if dev.protocol == 'telnet' else ''}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return f"socket,id={ident},host={host},port={service}{',telnet' if dev.protocol == 'telnet' else ''}{listen}"
     if t == "unix":
-        s = dev.source()
-        return (f"socket,id={ident},path={opt(s.path, 'unix socket path')}"
-                f"{',server,nowait' if s.mode == 'bind' else ''}")
+        return f"socket,id={ident},path={path}{listen}"
     raise dev.error(f"unsupported character device type '{t}'")
 
 
@@ -130,6 +135,8 @@ def add_channels(b: Build) -> None:
             b.arg("-chardev", chardev_spec(ch, name))
             spec = "virtserialport"
             a = ch.address
+            if a is not None and not isinstance(a, VirtioSerialAddress):
+                raise b.refuse("virtio serial device has invalid address type", ch)
             if isinstance(a, VirtioSerialAddress):
                 spec += f",bus=virtio-serial{a.controller}.{a.bus},nr={a.port}"
             spec += f",chardev={name}"
@@ -138,206 +145,82 @@ def add_channels(b: Build) -> None:
             b.arg("-device", spec)
 
 
-# --------------------------------------------------------------------------- argv2xml: legacy syntax
+# --------------------------------------------------------------------------- argv2xml
 
 def parse_chr(val: str) -> CharDev:
-    """qemuParseCommandLineChr: QEMU's legacy -serial/-parallel syntax."""
+    """qemuParseCommandLineChr: QEMU's legacy -serial/-parallel syntax, as libvirt split it.
+
+    Its quirks are kept: a tcp/telnet source listens when 'server' appears anywhere
+    after the first comma, a unix one only when 'listen' does (so libvirt's own
+    ``unix:PATH,server,nowait`` reads back as a connecting socket); udp parts may be
+    empty or missing; paths and hosts are taken as written.
+    """
     if val in ("null", "vc", "pty", "stdio"):
         return CharDev(type=val)
     for prefix, kind in (("file:", "file"), ("pipe:", "pipe")):
         if val.startswith(prefix):
-            path = check("absolute file path", val[len(prefix):], "character device path")
-            return CharDev(type=kind, sources=[ChrSource(path=path)])
+            return CharDev(type=kind, sources=[ChrSource(path=val[len(prefix):])])
     if val.startswith("udp:"):
-        return _parse_udp(val[len("udp:"):], val)
+        return _parse_udp(val[len("udp:"):])
     if val.startswith("tcp:") or val.startswith("telnet:"):
-        telnet = val.startswith("telnet:")
         rest = val.split(":", 1)[1]
-        host, sep, svc = rest.partition(":")
-        if not sep:
-            raise ArgError(f"cannot find port number in character device {val}")
-        svc, _, opts = svc.partition(",")
-        if not svc:
-            raise ArgError(f"cannot find port number in character device {val}")
-        listen = "server" in opts.split(",")
-        check("host name", host, "character device host")
-        check("service", svc, "character device service")
+        svc = rest.find(":")
+        if svc < 0:
+            raise ArgError(f"cannot find port number in character device {rest}")
+        comma = rest.find(",", svc)
+        listen = comma >= 0 and "server" in rest[comma:]
+        service = rest[svc + 1:comma] if comma >= 0 else rest[svc + 1:]
         return CharDev(type="tcp", sources=[ChrSource(mode="bind" if listen else "connect",
-                                                      host=host, service=svc)],
-                       protocol="telnet" if telnet else "raw")
+                                                      host=rest[:svc], service=service)],
+                       protocol="telnet" if val.startswith("telnet:") else "raw")
     if val.startswith("unix:"):
-        path, _, opts = val[len("unix:"):].partition(",")
-        check("absolute file path", path, "character device path")
-        flags = opts.split(",")
-        listen = "server" in flags or "listen" in flags
+        rest = val[len("unix:"):]
+        path, comma, opts = rest.partition(",")
+        listen = bool(comma) and "listen" in "," + opts
         return CharDev(type="unix", sources=[ChrSource(mode="bind" if listen else "connect", path=path)])
     if val.startswith("/dev"):
-        return CharDev(type="dev", sources=[ChrSource(path=check("absolute file path", val, "device path"))])
+        return CharDev(type="dev", sources=[ChrSource(path=val)])
     raise ArgError(f"unknown character device syntax {val}")
 
 
-def _parse_udp(rest: str, val: str) -> CharDev:
-    """udp:[CHOST]:CSVC[@[BHOST]:BSVC] -> connect source, then the optional bind source."""
-    conn, at, bind = rest.partition("@")
-    chost, sep, csvc = conn.partition(":")
-    if not sep or not csvc:
-        raise ArgError(f"missing connect port in character device '{val}'")
+def _parse_udp(rest: str) -> CharDev:
+    """udp:CHOST[:CSVC[@BHOST[:BSVC]]], each part as found (libvirt's strchr/strndup walk),
+    formatted bind source first (host and/or service), then the connect source."""
+    svc1 = rest.find(":")
+    host2 = rest.find("@", svc1) if svc1 >= 0 else -1
+    svc2 = rest.find(":", host2) if host2 >= 0 else -1
+    chost = rest[:svc1] if svc1 >= 0 else rest
+    csvc = (rest[svc1 + 1:host2] if host2 >= 0 else rest[svc1 + 1:]) if svc1 >= 0 else None
+    bhost = (rest[host2 + 1:svc2] if svc2 >= 0 else rest[host2 + 1:]) if host2 >= 0 else None
+    bsvc = rest[svc2 + 1:] if svc2 >= 0 else None
     sources = []
-    for part in (chost, bind.partition(":")[0] if at else ""):
-        if part:
-            check("host name", part, "character device host")
-    for part in (csvc, bind.partition(":")[2] if at else ""):
-        if part:
-            check("service", part, "character device service")
-    if at:
-        bhost, _, bsvc = bind.partition(":")
-        sources.append(ChrSource(mode="bind", host=bhost or None, service=bsvc or None))
-    sources.append(ChrSource(mode="connect", host=chost or None, service=csvc))
+    if bhost is not None or bsvc is not None:
+        sources.append(ChrSource(mode="bind", host=bhost, service=bsvc))
+    sources.append(ChrSource(mode="connect", host=chost, service=csvc))
     return CharDev(type="udp", sources=sources)
 
 
 def _legacy_opt(st: ArgvState, opt: str, val: str) -> None:
+    """-serial/-parallel SPEC ('none': no port); the target port is the position."""
     if val == "none":
         return
-    (st.serials if opt == "-serial" else st.parallels).append(parse_chr(val))
+    devs = st.dom.devices
+    items = devs.serials if opt == "-serial" else devs.parallels
+    dev = parse_chr(val)
+    dev.target = ChrTarget(opt[1:], port=len(items))
+    items.append(dev)
 
 
-# --------------------------------------------------------------------------- argv2xml: -chardev syntax
-
-def parse_chardev(val: str) -> tuple[str, CharDev]:
-    """``-chardev TYPE,id=ID,...`` (qemudBuildCommandLineChrDevChardevStr read back)."""
-    head, _, rest = val.partition(",")
-    keys: dict[str, str | None] = {}
-    for key, v in parse_keywords(rest, allow_empty=True):
-        if key in keys:
-            raise ArgError(f"'{key}' given twice in '{val}'")
-        keys[key] = v
-    ident = keys.pop("id", None)
-    if not ident:
-        raise ArgError(f"-chardev without an id in '{val}'")
-
-    def take_keys(*allowed: str, flags: tuple[str, ...] = ()) -> dict[str, str | None]:
-        for k, v in keys.items():
-            if k in flags and v is None:
-                continue
-            if k not in allowed or v is None:
-                raise ArgError(f"unsupported option '{k}' for -chardev {head}")
-        return keys
-
-    if head in ("null", "vc", "pty", "stdio"):
-        take_keys()
-        return ident, CharDev(type=head)
-    if head in ("tty", "file", "pipe"):
-        path = take_keys("path").get("path")
-        if not path:
-            raise ArgError(f"-chardev {head} without a path in '{val}'")
-        check("absolute file path", path, "character device path")
-        return ident, CharDev(type="dev" if head == "tty" else head, sources=[ChrSource(path=path)])
-    if head == "udp":
-        k = take_keys("host", "port", "localaddr", "localport")
-        for h in (k.get("host"), k.get("localaddr")):
-            if h:
-                check("host name", h, "character device host")
-        for sv in (k.get("port"), k.get("localport")):
-            if sv:
-                check("service", sv, "character device service")
-        if not k.get("port"):
-            raise ArgError(f"missing connect port in '{val}'")
-        sources = []
-        if k.get("localaddr") or k.get("localport"):
-            sources.append(ChrSource(mode="bind", host=k.get("localaddr") or None,
-                                     service=k.get("localport") or None))
-        sources.append(ChrSource(mode="connect", host=k.get("host") or None, service=k.get("port")))
-        return ident, CharDev(type="udp", sources=sources)
-    if head == "socket":
-        k = take_keys("host", "port", "path", flags=("telnet", "server", "nowait"))
-        if "server" in k and "nowait" not in k:
-            raise ArgError(f"a listening -chardev socket without nowait waits for a client: '{val}'")
-        if "nowait" in k and "server" not in k:
-            raise ArgError(f"nowait without server in '{val}'")
-        mode = "bind" if "server" in k else "connect"
-        if k.get("path") is not None:
-            if "host" in k or "port" in k or "telnet" in k:
-                raise ArgError(f"a socket has either a path or host/port in '{val}'")
-            path = check("absolute file path", k["path"] or "", "unix socket path")
-            return ident, CharDev(type="unix", sources=[ChrSource(mode=mode, path=path)])
-        host, port = k.get("host"), k.get("port")
-        if not host or not port:
-            raise ArgError(f"-chardev socket needs path= or host= and port= in '{val}'")
-        check("host name", host, "character device host")
-        check("service", port, "character device service")
-        return ident, CharDev(type="tcp", sources=[ChrSource(mode=mode, host=host, service=port)],
-                              protocol="telnet" if "telnet" in k else "raw")
-    raise ArgError(f"unsupported -chardev type '{head}'")
-
-
-def _chardev_opt(st: ArgvState, opt: str, val: str) -> None:
-    ident, dev = parse_chardev(val)
-    st.remember(st.chardevs, ident, "-chardev", dev)
-
-
-def _mon_opt(st: ArgvState, opt: str, val: str) -> None:
-    """The monitor libvirt talks to: not part of the domain, but its chardev must exist."""
-    keys = dict(parse_keywords(val))
-    ident = keys.pop("chardev", None)
-    mode = keys.pop("mode", "readline")
-    if ident is None or mode not in ("readline", "control") or keys:
-        raise ArgError(f"unsupported monitor '{val}'")
-    take(st.chardevs, ident, "-chardev")
+def console_echo(st: ArgvState) -> None:
+    """After the loop: the first serial port is also the console (as libvirt's formatter
+    echoes it)."""
+    devs = st.dom.devices
+    if devs.serials:
+        devs.consoles = [devs.serials[0].as_console()]
 
 
 def _monitor_opt(st: ArgvState, opt: str, val: str) -> None:
-    """-monitor: set by libvirt on every start; nothing of the domain definition."""
-
-
-def _isa_port(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    ident = keys.pop("chardev", "")
-    no_more(keys, driver)
-    dev = take(st.chardevs, ident, "-chardev")
-    assert isinstance(dev, CharDev)
-    (st.serials if driver == "isa-serial" else st.parallels).append(dev)
-
-
-def _virtserialport(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    ident = keys.pop("chardev", "")
-    bus = keys.pop("bus", None)
-    address = None
-    if bus is not None:
-        m = re.fullmatch(r"virtio-serial([0-9]+)\.([0-9]+)", bus)
-        if m is None:
-            raise ArgError(f"expected bus=virtio-serialN.B in '{val}'")
-        address = VirtioSerialAddress(type="virtio-serial", controller=int(m.group(1)),
-                                      bus=int(m.group(2)), port=uint_key(keys, "nr", val))
-    name = keys.pop("name", None)
-    keys.pop("id", None)
-    no_more(keys, driver)
-    dev = take(st.chardevs, ident, "-chardev")
-    assert isinstance(dev, CharDev)
-    dev.target = ChrTarget(type="virtio", name=name)
-    dev.address = address
-    st.channels.append(dev)
-
-
-def _is_guestfwd(val: str) -> bool:
-    return val.startswith("user,") and "guestfwd" in dict(parse_keywords(val.partition(",")[2]))
-
-
-def _guestfwd_opt(st: ArgvState, opt: str, val: str) -> None:
-    """A guestfwd channel: -netdev user,guestfwd=tcp:IP:PORT,chardev=ID,id=user-ID."""
-    kws = dict(parse_keywords(val.partition(",")[2]))
-    fwd, ident = kws.pop("guestfwd"), kws.pop("chardev", None)
-    kws.pop("id", None)
-    m = re.fullmatch(r"tcp:([0-9.]+):([0-9]+)", fwd or "")
-    if ident is None or m is None or kws:
-        raise ArgError(f"unsupported guestfwd netdev '{val}'")
-    dev = take(st.chardevs, ident, "-chardev")
-    assert isinstance(dev, CharDev)
-    port = int(m.group(2))
-    if port > 65535:
-        raise ArgError(f"guestfwd port out of range in '{val}'")
-    dev.target = ChrTarget(type="guestfwd", address=check("IP address", m.group(1), "guestfwd address"),
-                           port=port)
-    st.channels.append(dev)
+    """-monitor: libvirt's own channel to QEMU, set on every start; not part of the domain."""
 
 
 def _alias(prefix: str) -> Any:
@@ -346,25 +229,37 @@ def _alias(prefix: str) -> Any:
     return alias
 
 
+def _port(kind: str) -> Any:
+    def guest_name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+        port = ch.target.port if ch.target is not None and ch.target.port is not None else i
+        return f"{kind} port {port}", {}
+    return guest_name
+
+
+def _channel_name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    t = ch.target
+    if t is not None and t.type == "guestfwd":
+        return f"channel guestfwd {t.address}:{t.port}", {}
+    return f"channel {t.name if t is not None and t.name else '(unnamed)'}", {}
+
+
 SERIAL = Family(
     name="serial",
     devices=lambda devs: devs.serials,
     alias=_alias("serial"),
-    options={"-serial": Option(_legacy_opt), "-chardev": Option(_chardev_opt),
-             "-mon": Option(_mon_opt), "-monitor": Option(_monitor_opt)},
-    drivers={"isa-serial": _isa_port},
+    guest_name=_port("serial"),
+    options={"-serial": Option(_legacy_opt), "-monitor": Option(_monitor_opt)},
 )
 PARALLEL = Family(
     name="parallel",
     devices=lambda devs: devs.parallels,
     alias=_alias("parallel"),
+    guest_name=_port("parallel"),
     options={"-parallel": Option(_legacy_opt)},
-    drivers={"isa-parallel": _isa_port},
 )
 CHANNEL = Family(
     name="channel",
     devices=lambda devs: devs.channels,
     alias=_alias("channel"),
-    options={"-netdev": Option(_guestfwd_opt, claims=_is_guestfwd)},
-    drivers={"virtserialport": _virtserialport},
+    guest_name=_channel_name,
 )

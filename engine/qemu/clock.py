@@ -4,9 +4,7 @@ from __future__ import annotations
 import os
 import time
 
-from ..model.domain import Timer
 from .argvstate import ArgvState
-from .argvvalues import ArgError, parse_keywords
 from .context import Build
 from .family import Family, Option
 
@@ -27,14 +25,17 @@ def rtc_spec(b: Build) -> str:
         s = "base=utc"
     elif c.offset in ("localtime", "timezone"):
         s = "base=localtime"
-    else:
+    elif c.offset == "variable":
         tm = time.gmtime(_now(b) + (c.adjustment or 0))
-        s = (f"base={tm.tm_year}-{tm.tm_mon}-{tm.tm_mday}T{tm.tm_hour}:{tm.tm_min}:{tm.tm_sec}")
+        # libvirt prints struct tm's tm_mon as is: January is month 0 (its bug, kept)
+        s = (f"base={tm.tm_year}-{tm.tm_mon - 1}-{tm.tm_mday}T{tm.tm_hour}:{tm.tm_min}:{tm.tm_sec}")
+    else:
+        raise b.refuse(f"unsupported clock offset '{c.offset}'", c)
     for t in c.timers:
         if t.name != "rtc":
             continue
         if t.track == "boot":
-            raise b.refuse("unsupported rtc timer track 'boot'", b.dom.clock)
+            raise b.refuse("unsupported rtc timer track 'boot'", t)
         if t.track == "guest":
             s += ",clock=vm"
         elif t.track == "wall":
@@ -42,8 +43,8 @@ def rtc_spec(b: Build) -> str:
         if t.tickpolicy == "catchup":
             s += ",driftfix=slew"
         elif t.tickpolicy in ("merge", "discard"):
-            raise b.refuse(f"unsupported rtc timer tickpolicy '{t.tickpolicy}'", b.dom.clock)
-        break
+            raise b.refuse(f"unsupported rtc timer tickpolicy '{t.tickpolicy}'", t)
+        break  # libvirt looks at the first rtc timer only
     return s
 
 
@@ -54,7 +55,7 @@ def add_clock(b: Build) -> None:
     elif c.offset in ("localtime", "timezone"):
         b.arg("-localtime")
     elif c.offset != "utc":
-        raise b.refuse(f"unsupported clock offset '{c.offset}'", b.dom.clock)
+        raise b.refuse(f"unsupported clock offset '{c.offset}'", c)
     if c.offset == "timezone" and c.timezone:
         b.env("TZ", c.timezone)
     for t in c.timers:
@@ -62,17 +63,20 @@ def add_clock(b: Build) -> None:
 
 
 def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
+    """The timer loop of qemudBuildCommandLine."""
     policy = t.tickpolicy
-    if t.name in ("platform", "tsc"):
-        raise b.refuse(f"unsupported timer type (name) '{t.name}'", b.dom.clock)
     if t.name == "rtc":
         if b.has("rtc-td-hack"):
             if policy == "catchup":
                 b.arg("-rtc-td-hack")
             elif policy in ("merge", "discard"):
-                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", b.dom.clock)
-        elif not b.has("rtc") and policy not in (None, "delay"):
-            raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", b.dom.clock)
+                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", t)
+        elif not b.has("rtc"):
+            if policy not in (None, "delay"):
+                raise b.refuse(f"unsupported rtc tickpolicy '{policy}'", t)
+            if t.track is not None:
+                b.warn(f"rtc timer track '{t.track}' needs -rtc clock= (the rtc capability); "
+                       "libvirt drops it", t)
     elif t.name == "pit":
         if policy in (None, "delay"):
             if b.has("no-kvm-pit"):
@@ -83,51 +87,28 @@ def _timer(b: Build, t) -> None:  # type: ignore[no-untyped-def]
             elif b.has("tdf"):
                 b.arg("-tdf")
             else:
-                raise b.refuse(f"unsupported pit tickpolicy '{policy}'", b.dom.clock)
+                raise b.refuse(f"unsupported pit tickpolicy '{policy}'", t)
         else:
-            raise b.refuse(f"unsupported pit tickpolicy '{policy}'", b.dom.clock)
+            raise b.refuse(f"unsupported pit tickpolicy '{policy}'", t)
     elif t.name == "hpet":
         if b.has("no-hpet"):
             if t.present is False:
                 b.arg("-no-hpet")
         elif t.present is True:
-            raise b.refuse("hpet timer is not supported by this QEMU", b.dom.clock)
+            # libvirt reports "pit timer is not supported" here but goes on building
+            b.warn("an HPET needs the no-hpet capability (QEMU with an HPET); libvirt "
+                   "reports an error, then builds without it", t)
+    else:
+        raise b.refuse(f"unsupported timer type (name) '{t.name}'", t)
 
 
 # --------------------------------------------------------------------------- argv2xml
 
-def _rtc_opt(st: ArgvState, opt: str, val: str) -> None:
-    """qemuBuildClockArgStr read back: base=, then the rtc timer's clock= and driftfix=."""
-    keys = parse_keywords(val)
-    if not keys or keys[0][0] != "base":
-        raise ArgError(f"-rtc without base= first: '{val}'")
-    base = keys[0][1]
-    if base not in ("utc", "localtime"):
-        raise ArgError(f"-rtc base '{base}': a date depends on when the command line was built, "
-                       "so the clock offset cannot be read back")
-    st.clock = base
-    track = tick = None
-    for key, v in keys[1:]:
-        if key == "clock" and v in ("vm", "host") and track is None:
-            track = "guest" if v == "vm" else "wall"
-        elif key == "driftfix" and v == "slew" and tick is None:
-            tick = "catchup"
-        else:
-            raise ArgError(f"unsupported -rtc option '{key}={v}'")
-    if track or tick:
-        st.timers.append(Timer(name="rtc", track=track, tickpolicy=tick))
-
-
 def _localtime_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.clock = "localtime"
-
-
-def _no_hpet_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.timers.append(Timer(name="hpet", present=False))
+    st.dom.clock.offset = "localtime"
 
 
 FAMILY = Family(
     name="clock",
-    options={"-rtc": Option(_rtc_opt), "-localtime": Option(_localtime_opt, takes_value=False),
-             "-no-hpet": Option(_no_hpet_opt, takes_value=False)},
+    options={"-localtime": Option(_localtime_opt, takes_value=False)},
 )

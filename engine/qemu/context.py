@@ -20,15 +20,21 @@ def _quote(word: str) -> str:
 
 @dataclass
 class CommandLine:
-    """Environment entries then argv, as libvirt's tests print them."""
+    """Environment entries then argv, as libvirt's tests print them; ``warnings``:
+    what libvirt dropped silently (located lines, see Build.warn)."""
 
     env: list[tuple[str, str]] = field(default_factory=list)
     argv: list[str] = field(default_factory=list)
+    warnings: list[Any] = field(default_factory=list)  # located Refused errors
 
     def render(self) -> str:
-        """One line, words joined by spaces as libvirt's tests print them; a word a
-        shell would split or expand is single-quoted (no reference case has one), so
-        the line reads back unambiguously and can be pasted into a shell."""
+        """libvirt's form (its tests' ``.args``): environment entries then argv, joined
+        by single spaces, no quoting, one trailing newline."""
+        return " ".join([f"{k}={v}" for k, v in self.env] + self.argv) + "\n"
+
+    def render_shell(self) -> str:
+        """The same line for a shell: a word a shell would split or expand is
+        single-quoted, so it can be pasted and reads back unambiguously."""
         parts = [f"{k}={_quote(v)}" for k, v in self.env] + [_quote(a) for a in self.argv]
         return " ".join(parts) + "\n"
 
@@ -52,6 +58,8 @@ class Build:
     now: int | None = None
     aliases: dict[int, str] = field(default_factory=dict)
     slots: dict[int, Any] = field(default_factory=dict)
+    #: warnings are refusals (``--strict``)
+    strict: bool = False
 
     def alias(self, dev: Any) -> str:
         """The alias the build gave ``dev`` ('' when the flags give it none)."""
@@ -76,13 +84,35 @@ class Build:
         self.out.env.append((name, value))
 
     def check(self) -> None:
-        """Refuse the command line if any value cannot be passed safely (see escape.py)."""
+        """Refuse the command line if any value cannot be passed safely (see escape.py),
+        located at the element the value came from."""
         if _UNSAFE.search("\x1f".join(self.out.argv)) or any(
                 _UNSAFE.search(v) for _, v in self.out.env):
-            for name, v in self.out.env:
-                check_value(v, f"environment variable {name}")
-            for v in self.out.argv:
-                check_value(v, "command-line argument")
+            try:
+                for name, v in self.out.env:
+                    check_value(v, f"environment variable {name}")
+                for v in self.out.argv:
+                    check_value(v, "command-line argument")
+            except Refused as e:
+                raise self.refuse(e.message, self._holder_of_unsafe_text()) from None
+
+    def _holder_of_unsafe_text(self) -> Any:
+        """The element of the domain whose own value holds the character (else the domain)."""
+        for el in self.dom.walk():
+            for f in el.fields:
+                if f.kind in ("attr", "text", "textchild"):
+                    v = getattr(el, f.name)
+                    if isinstance(v, str) and _UNSAFE.search(v):
+                        return el
+        return self.dom
+
+    def warn(self, why: str, dev: Any = None) -> None:
+        """libvirt builds but drops something the document says (the capability set
+        cannot express it): a located warning, or with ``strict`` a refusal."""
+        err = self.refuse(why, dev)
+        if self.strict:
+            raise err
+        self.out.warnings.append(err)  # type: ignore[arg-type]
 
     def refuse(self, why: str, dev: Any = None) -> Refused:
         """A refusal located at ``dev`` (or at the domain element)."""

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.controller import Controller
 from .address import address_opt
-from .argvstate import ArgvState
-from .argvvalues import ArgError, index_of, no_more, pci_address, uint_key
 from .context import Build
-from .family import Family
+from .family import Family, shown
 
 
 def add_controllers(b: Build) -> None:
@@ -30,22 +27,11 @@ def add_controllers(b: Build) -> None:
                 spec += f",max_ports={c.ports}"
             if c.vectors is not None:
                 spec += f",vectors={c.vectors}"
+        elif c.type == "sata":
+            raise b.refuse("SATA is not supported with this QEMU binary", c)
         else:
-            raise b.refuse(f"controller type '{c.type}' is not supported by QEMU", c)
+            raise b.refuse(f"Unknown controller type: {c.type}", c)
         b.arg("-device", spec + address_opt(b, c))
-
-
-def _controller_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    ctype = "virtio-serial" if driver != "lsi" else "scsi"
-    index = index_of(keys.pop("id", None), ctype, val)
-    ports = uint_key(keys, "max_ports", val) if "max_ports" in keys else None
-    vectors = uint_key(keys, "vectors", val) if "vectors" in keys else None
-    address = pci_address(keys, val)
-    no_more(keys, driver)
-    if any(c.type == ctype and c.index == index for c in st.controllers):
-        raise ArgError(f"a second {ctype} controller {index}")
-    st.controllers.append(Controller(type=ctype, index=index, ports=ports, vectors=vectors,
-                                     address=address))
 
 
 def _alias(c: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -57,6 +43,8 @@ FAMILY = Family(
     devices=lambda devs: devs.controllers,
     # the FDC sits behind the ISA bridge, the first IDE controller on the PIIX3
     pci=lambda c, i: c.type != "fdc" and not (c.type == "ide" and c.index == 0),
+    pci_address_only="Controllers",
     alias=_alias,
-    drivers={"lsi": _controller_device, "virtio-serial-pci": _controller_device},
+    guest_name=lambda c, i: (f"controller {c.type} {c.index}", {"ports": shown(c.ports),
+                                                                 "vectors": shown(c.vectors)}),
 )

@@ -22,6 +22,12 @@ def check_value(value: str, what: str) -> str:
     return value
 
 
+def c_str(value: object) -> str:
+    """What C's printf makes of a string argument: glibc prints a NULL one as '(null)',
+    and libvirt 0.8.3 passes NULLs where a document leaves an optional part out."""
+    return "(null)" if value is None else str(value)
+
+
 def opt(value: str, what: str = "value") -> str:
     """A value placed inside a comma-separated QEMU option: commas doubled."""
     return check_value(value, what).replace(",", ",,")

@@ -2,12 +2,14 @@
 both directions."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..caps.profiles import SDL_ENV_COPY
-from ..model.devices_misc import Graphics
+from ..model.graphics import Graphics
 from .argvstate import ArgvState
-from .argvvalues import ArgError, c_int, check
+from .argvvalues import ArgError, str_to_int, wrap_int
 from .context import Build
-from .escape import opt
+from .escape import c_str, opt
 from .family import Family, Option
 
 
@@ -17,31 +19,40 @@ def add_nographic(b: Build) -> None:
         b.arg("-nographic")
 
 
+def vnc_port(g: Any) -> int:
+    """The port of an inactive definition: 0 when libvirtd picks one at start-up (autoport),
+    which is what libvirt's own tests print (as display -5900)."""
+    return 0 if g.autoport or g.port is None else g.port
+
+
 def add_graphics(b: Build) -> None:
     gfx = b.dom.devices.graphics
     if not gfx:
         return
     if len(gfx) > 1:
-        raise b.refuse("only one graphics device is supported by QEMU", gfx[1])
+        b.warn("QEMU takes one display: libvirt 0.8.3 builds none of several graphics devices", gfx[1])
+        return
     g = gfx[0]
     conf = b.conf
     if g.type == "vnc":
-        # autoport: libvirtd picks the first free port from 5900 at start-up
-        port = 5900 if (g.autoport or g.port is None or g.port < 5900) else g.port
+        port = vnc_port(g)
         if b.has("vnc-colon"):
-            listen = g.listen if g.listen else getattr(conf, "vnc_listen", None)
-            spec = opt(listen or "", "VNC listen address") + f":{port - 5900}"
-            if getattr(conf, "vnc_password", None):
+            listen = g.listen or conf.vnc_listen
+            spec = (opt(listen, "VNC listen address") if listen else "") + f":{port - 5900}"
+            if getattr(g, "passwd", None) or conf.vnc_password:
                 spec += ",password"
-            if getattr(conf, "vnc_tls", False):
+            if conf.vnc_tls:
                 spec += ",tls"
-                cdir = opt(conf.vnc_tls_x509_cert_dir, "certificate directory")
+                cdir = opt(c_str(conf.vnc_tls_x509_cert_dir), "certificate directory")
                 spec += f",x509verify={cdir}" if conf.vnc_tls_x509_verify else f",x509={cdir}"
-            if getattr(conf, "vnc_sasl", False):
+            if conf.vnc_sasl:
                 spec += ",sasl"
                 if conf.vnc_sasl_dir:
                     b.env("SASL_CONF_DIR", conf.vnc_sasl_dir)
         else:
+            if g.listen:
+                b.warn("a VNC listen address needs -vnc HOST:DISPLAY (the vnc-colon capability); "
+                       "libvirt drops it", g)
             spec = str(port - 5900)
         b.arg("-vnc", spec)
         if g.keymap:
@@ -60,39 +71,36 @@ def add_graphics(b: Build) -> None:
         if b.has("sdl"):
             b.arg("-sdl")
     else:
-        raise b.refuse(f"graphics type '{g.type}' is not supported by QEMU", g)
+        b.warn(f"graphics type '{g.type}' has no QEMU option: libvirt 0.8.3 builds no display "
+               "(nor -nographic)", g)
 
 
 # --------------------------------------------------------------------------- argv2xml
 
 def _vnc_opt(st: ArgvState, opt: str, val: str) -> None:
-    host, sep, rest = val.partition(":")
-    if not sep:
-        g = Graphics(type="vnc", port=-1, autoport=True)
-    else:
-        disp, _, opts = rest.partition(",")
-        n = c_int(disp)
-        if n is None or n < 0 or n + 5900 > 65535:
-            raise ArgError(f"cannot parse VNC port '{rest}'")
-        if host:
-            check("IP address", host, "VNC listen address")
-        g = Graphics(type="vnc", port=5900 + n, autoport=False, listen=host or None)
-        for o in opts.split(",") if opts else []:
-            key = o.partition("=")[0]
-            if key not in ("tls", "x509", "x509verify", "sasl", "password"):
-                raise ArgError(f"unsupported VNC option '{o}'")
-            # TLS/SASL/password come from qemu.conf, not from the domain
-    st.graphics.append(g)
+    """-vnc [HOST]:DISPLAY[,opts]: port 5900+DISPLAY and the listen address as written
+    (empty when none); no ':' is an automatic port. Options after the display are
+    ignored (TLS/SASL/password come from qemu.conf)."""
+    host, colon, rest = val.partition(":")
+    if not colon:
+        st.dom.devices.graphics.append(Graphics(type="vnc", port=-1, autoport=True))
+        return
+    n, _ = str_to_int(rest, trailing=True)
+    if n is None:
+        raise ArgError(f"cannot parse VNC port '{rest}'")
+    port = wrap_int(n + 5900)
+    # libvirt writes no port at all for port 0 of a fixed-port display
+    st.dom.devices.graphics.append(Graphics(type="vnc", port=port or None, autoport=False, listen=host))
 
 
-def _keymap_opt(st: ArgvState, opt: str, val: str) -> None:
-    if not st.graphics or st.graphics[-1].keymap is not None:
-        raise ArgError("-k without a -vnc before it")
-    st.graphics[-1].keymap = check("name", val, "keymap")
-
-
-def _sdl_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.sdl = True
+def default_display(st: ArgvState) -> None:
+    """After the loop: no display option and no -nographic is SDL, with the X display
+    of the command line's environment."""
+    devs = st.dom.devices
+    if not st.nographics and not devs.graphics:
+        devs.graphics = [Graphics(type="sdl", display=st.cmd.getenv("DISPLAY"),
+                                  xauth=st.cmd.getenv("XAUTHORITY"),
+                                  fullscreen=True if st.fullscreen else None)]
 
 
 def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
@@ -100,14 +108,14 @@ def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
 
 
 def _nographic_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.nographic = True
+    st.nographics = True
 
 
 FAMILY = Family(
     name="graphics",
     devices=lambda devs: devs.graphics,
-    options={"-vnc": Option(_vnc_opt), "-k": Option(_keymap_opt),
-             "-sdl": Option(_sdl_opt, takes_value=False),
+    guest_sees=False,  # the display backend: the guest sees the video card
+    options={"-vnc": Option(_vnc_opt),
              "-full-screen": Option(_full_screen_opt, takes_value=False),
              "-nographic": Option(_nographic_opt, takes_value=False)},
 )

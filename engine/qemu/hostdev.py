@@ -2,14 +2,13 @@
 (-pcidevice / -device pci-assign); both directions."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..model.address import HostPciAddress, HostUsbAddress
-from ..model.devices_misc import Hostdev, HostdevSource
+from ..model.hostdev import Hostdev, HostdevSource
 from .address import address_opt
 from .argvstate import ArgvState
-from .argvvalues import ArgError, c_int, no_more, pci_address
+from .argvvalues import ArgError, as_unsigned, str_to_int
 from .context import Build
 from .family import Family, Option
 
@@ -19,9 +18,9 @@ def add_hostdevs(b: Build) -> None:
         src = h.source
         if h.type == "usb":
             a = src.address
-            if a is None:
-                raise b.refuse("USB host devices given by vendor/product need a host lookup of "
-                               "bus/device, which a command line cannot express", h)
+            if a is None or not (a.bus or a.device):
+                raise b.refuse("USB host device is missing bus/device information (libvirtd looks "
+                               "a vendor/product device up on the host at start-up)", h)
             if b.device:
                 b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={b.alias(h)}")
             else:
@@ -40,88 +39,84 @@ def add_hostdevs(b: Build) -> None:
 # --------------------------------------------------------------------------- argv2xml
 
 def parse_usb_host(val: str) -> Hostdev:
-    """qemuParseCommandLineUSB: host:BUS.DEV (decimal) or host:VVVV:PPPP (hex)."""
+    """qemuParseCommandLineUSB: host:VENDOR:PRODUCT (hex) or host:BUS.DEVICE (decimal),
+    C integers as strtol reads them (signs and blanks included)."""
     if not val.startswith("host:"):
         raise ArgError(f"unknown USB device syntax '{val}'")
     start = val[len("host:"):]
     if ":" in start:
-        vendor, _, product = start.partition(":")
-        v = _hex(vendor, 0xFFFF)
-        if v is None:
+        first, end = str_to_int(start, 16, trailing=True)
+        if first is None or start[end:end + 1] != ":":
             raise ArgError(f"cannot extract USB device vendor '{val}'")
-        p = _hex(product, 0xFFFF)
-        if p is None:
+        second, _ = str_to_int(start[end + 1:], 16)
+        if second is None:
             raise ArgError(f"cannot extract USB device product '{val}'")
-        src = HostdevSource(vendor=v, product=p)
+        src = HostdevSource(vendor=as_unsigned(first) if first else None,
+                            product=as_unsigned(second) if first else None)
     else:
-        bus, dot, dev = start.partition(".")
-        b = c_int(bus) if dot else None
-        if b is None or not 0 <= b <= 999:
+        first, end = str_to_int(start, 10, trailing=True)
+        if first is None or start[end:end + 1] != ".":
             raise ArgError(f"cannot extract USB device bus '{val}'")
-        d = c_int(dev)
-        if d is None or not 0 <= d <= 999:
+        second, _ = str_to_int(start[end + 1:], 10)
+        if second is None:
             raise ArgError(f"cannot extract USB device address '{val}'")
-        src = HostdevSource(address=HostUsbAddress(bus=b, device=d))
+        # libvirt formats a bus/device pair only when one of them is not 0
+        src = HostdevSource(address=HostUsbAddress(bus=first, device=second) if (first or second) else None)
     return Hostdev(mode="subsystem", type="usb", managed=False, source=src)
 
 
 def parse_pci_host(val: str) -> Hostdev:
-    """qemuParseCommandLinePCI: host=BB:SS.F, all hexadecimal."""
+    """qemuParseCommandLinePCI: host=BUS:SLOT.FUNCTION, hexadecimal C integers, domain 0."""
     if not val.startswith("host="):
         raise ArgError(f"unknown PCI device syntax '{val}'")
-    m = re.fullmatch(r"(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]+):([0-9a-fA-F]+)\.([0-9a-fA-F]+)",
-                     val[len("host="):])
-    if m is None:
-        raise ArgError(f"cannot extract PCI device address '{val}'")
-    dom, bus, slot, fn = (int(g, 16) if g else 0 for g in m.groups())
-    if bus > 0xFF or slot > 0x1F or fn > 0x7:
-        raise ArgError(f"PCI device address out of range in '{val}'")
-    return Hostdev(mode="subsystem", type="pci", managed=True,
-                   source=HostdevSource(address=HostPciAddress(domain=dom, bus=bus, slot=slot, function=fn)))
-
-
-def _hex(text: str, hi: int) -> int | None:
-    if not re.fullmatch(r"(0[xX])?[0-9a-fA-F]+", text):
-        return None
-    v = int(text, 16)
-    return v if v <= hi else None
+    rest = val[len("host="):]
+    bus, end = str_to_int(rest, 16, trailing=True)
+    if bus is None or rest[end:end + 1] != ":":
+        raise ArgError(f"cannot extract PCI device bus '{val}'")
+    rest = rest[end + 1:]
+    slot, end = str_to_int(rest, 16, trailing=True)
+    if slot is None or rest[end:end + 1] != ".":
+        raise ArgError(f"cannot extract PCI device slot '{val}'")
+    func, _ = str_to_int(rest[end + 1:], 16)
+    if func is None:
+        raise ArgError(f"cannot extract PCI device function '{val}'")
+    addr = HostPciAddress(domain=0, bus=as_unsigned(bus), slot=as_unsigned(slot), function=as_unsigned(func))
+    return Hostdev(mode="subsystem", type="pci", managed=True, source=HostdevSource(address=addr))
 
 
 def _usbdevice_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.hostdevs.append(parse_usb_host(val))
+    st.dom.devices.hostdevs.append(parse_usb_host(val))
 
 
 def _pcidevice_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.hostdevs.append(parse_pci_host(val))
-
-
-def _usb_host_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    bus, dev = keys.pop("hostbus", ""), keys.pop("hostaddr", "")
-    no_more(keys, driver)
-    st.hostdevs.append(parse_usb_host(f"host:{bus}.{dev}"))
-
-
-def _pci_assign_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    host = keys.pop("host", "")
-    address = pci_address(keys, val)
-    no_more(keys, driver)
-    h = parse_pci_host(f"host={host}")
-    h.address = address
-    st.hostdevs.append(h)
+    st.dom.devices.hostdevs.append(parse_pci_host(val))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
     return f"hostdev{i}" if "device" in flags else None
 
 
+def _guest_name(h: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    src = h.source
+    a = src.address if src is not None else None
+    if src is not None and src.vendor is not None:
+        name = f"usb {src.vendor:04x}:{src.product:04x}"
+    elif a is not None and getattr(a, "slot", None) is not None:
+        name = f"pci {a.domain:04x}:{a.bus:02x}:{a.slot:02x}.{a.function:x}"
+    elif a is not None:
+        name = f"usb {a.bus}.{a.device}"
+    else:
+        name = h.type or "device"
+    return f"hostdev {name}", {}
+
+
 FAMILY = Family(
     name="hostdev",
     devices=lambda devs: devs.hostdevs,
     pci=lambda h, i: h.type == "pci",
+    pci_address_only="PCI host devices",
     alias=_alias,
+    guest_name=_guest_name,
     # -usbdevice values no other family claims are host devices (or an error naming the syntax)
     options={"-usbdevice": Option(_usbdevice_opt), "-pcidevice": Option(_pcidevice_opt)},
-    drivers={"usb-host": _usb_host_device, "pci-assign": _pci_assign_device},
 )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Input
+from ..model.input import Input
 from .argvstate import ArgvState
-from .argvvalues import no_more
 from .context import Build
 from .family import Family, Option
 
@@ -22,13 +21,15 @@ def add_inputs(b: Build) -> None:
 
 
 def _usbdevice_opt(st: ArgvState, opt: str, val: str) -> None:
-    st.inputs.append(Input(type=val, bus="usb"))
+    """-usbdevice tablet|mouse."""
+    st.dom.devices.inputs.append(Input(type=val, bus="usb"))
 
 
-def _usb_input_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    no_more(keys, driver)
-    st.inputs.append(Input(type=driver[len("usb-"):], bus="usb"))
+def mouse_with_graphics(st: ArgvState) -> None:
+    """After the loop: a display comes with a PS/2 mouse (a Xen guest's: its own)."""
+    dom = st.dom
+    if dom.devices.graphics:
+        dom.devices.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -39,6 +40,6 @@ FAMILY = Family(
     name="input",
     devices=lambda devs: devs.inputs,
     alias=_alias,
+    guest_name=lambda d, i: (f"input {d.type} {d.bus}", {}),
     options={"-usbdevice": Option(_usbdevice_opt, claims=lambda v: v in ("tablet", "mouse"))},
-    drivers={"usb-mouse": _usb_input_device, "usb-tablet": _usb_input_device},
 )

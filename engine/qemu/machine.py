@@ -3,14 +3,15 @@ Xen domain id, lifecycle, boot order and kernel, the USB bus, incoming migration
 both directions. Everything of the command line that is not a device."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..defaults import BOOT_LAST
-from ..model.domain import Topology, Uuid
+from ..model.domain import Boot, Cpu, CpuFeature, Topology
 from .argvstate import ArgvState
-from .argvvalues import ArgError, c_int, check, parse_keywords
+from .argvvalues import ArgError, as_unsigned, as_unsigned_long, keywords, parse_uuid, str_to_int, wrap_int
 from .context import Build
-from .escape import opt, split_options
+from .escape import opt
 from .family import Family, Option
 
 _BOOT_LETTER = {"cdrom": "d", "fd": "a", "hd": "c", "network": "n"}
@@ -31,20 +32,26 @@ def add_environment(b: Build) -> None:
 def add_machine(b: Build) -> None:
     """From the emulator to the Xen domain id (qemudBuildCommandLine's first part)."""
     dom = b.dom
-    caps = b.caps
     emulator = dom.devices.emulator
+    if not emulator:
+        raise b.refuse("no emulator for this guest (libvirt 0.8.3's command-line builder "
+                       "dereferences the missing path and crashes)", dom.devices)
     b.arg(emulator, "-S")
-    machine = caps.canonical_machine(emulator, dom.machine) if dom.machine else None
+    # qemudCanonicalizeMachine: libvirt's tests run it on the definition before the build
+    machine = b.caps.canonical_machine(emulator, dom.machine) if dom.machine else None
     if machine:
         b.arg("-M", machine)
-    _cpu(b)
-    if b.has("kqemu") and dom.type == "qemu" and normalise_arch(dom.arch or "") == b.host_arch:
+    cpu = _cpu(b, emulator)
+    if cpu:
+        b.arg("-cpu", cpu)
+    if b.has("kqemu") and dom.type == "qemu":
         b.arg("-no-kqemu")
     if b.has("kvm") and dom.type == "qemu":
         b.arg("-no-kvm")
     if b.has("enable-kvm") and dom.type == "kvm":
         b.arg("-enable-kvm")
-    b.arg("-m", str(dom.current_memory // 1024))
+    _accelerator_warnings(b)
+    b.arg("-m", str(dom.memory // 1024))
     if dom.hugepages:
         _hugepages(b)
     b.arg("-smp", _smp(b))
@@ -61,6 +68,16 @@ def add_machine(b: Build) -> None:
             raise b.refuse(f"qemu emulator '{emulator}' does not support xen", dom.os)
 
 
+def _accelerator_warnings(b: Build) -> None:
+    """A kvm or kqemu domain on a QEMU that cannot be asked for that accelerator."""
+    t = b.dom.type
+    if t == "kvm" and not (b.has("enable-kvm") or b.has("kvm")):
+        b.warn("a kvm domain on a QEMU with neither -enable-kvm nor KVM built in: "
+               "libvirt 0.8.3 starts it without KVM", b.dom)
+    elif t == "kqemu" and not b.has("kqemu"):
+        b.warn("a kqemu domain on a QEMU without kqemu: libvirt 0.8.3 starts it without kqemu", b.dom)
+
+
 def add_no_defaults(b: Build) -> None:
     """With -device, QEMU adds no device of its own (nor from /etc/qemu)."""
     if b.device:
@@ -71,8 +88,12 @@ def add_no_defaults(b: Build) -> None:
 
 def add_lifecycle_and_boot(b: Build) -> None:
     dom = b.dom
-    if b.has("no-reboot") and dom.on_reboot != "restart":
-        b.arg("-no-reboot")
+    if dom.on_reboot != "restart":
+        if b.has("no-reboot"):
+            b.arg("-no-reboot")
+        else:
+            b.warn(f"on_reboot '{dom.on_reboot}' needs -no-reboot, which this QEMU lacks: "
+                   "the guest reboots", dom)
     if not dom.has_feature("acpi"):
         b.arg("-no-acpi")
     _boot(b)
@@ -98,9 +119,7 @@ def migration_source(b: Build) -> str | None:
     elif src.startswith("exec"):
         if not b.has("migrate-qemu-exec"):
             raise b.refuse("EXEC migration is not supported with this QEMU binary")
-    elif src.startswith("unix"):
-        if not b.has("migrate-qemu-unix"):
-            raise b.refuse("UNIX migration is not supported with this QEMU binary")
+    # any other source (unix:, fd:) goes to QEMU unchecked: libvirt 0.8.3 knows no more kinds
     return src
 
 
@@ -109,16 +128,23 @@ def add_incoming(b: Build) -> None:
         b.arg("-incoming", b.incoming)
 
 
-def _cpu(b: Build) -> None:
-    cpu = b.dom.cpu
-    if cpu is not None and (cpu.model or cpu.features):
-        raise b.refuse("a guest CPU model needs the host CPU map and `qemu -cpu ?`, "
-                       "which a capability set does not carry", cpu)
+def _cpu(b: Build, emulator: str) -> str | None:
+    """qemuBuildCpuArgStr: a CPU model needs the models ``qemu -cpu ?`` lists (the
+    emulator is probed on the host; a capability set carries no such list, and libvirt's
+    own test host has none either); an i686 guest on a 64-bit emulator gets qemu32."""
+    dom = b.dom
+    cpu = dom.cpu
+    if cpu is not None and cpu.model:
+        raise b.refuse("CPU specification not supported by hypervisor (a guest CPU model needs "
+                       "the models `qemu -cpu ?` lists, which a capability set does not carry)", cpu)
+    if dom.arch == "i686" and ((b.host_arch == "x86_64" and "kvm" in emulator) or "x86_64" in emulator):
+        return "qemu32"
+    return None
 
 
 def _hugepages(b: Build) -> None:
     conf = b.conf
-    if not getattr(conf, "hugetlbfs_mount", None):
+    if not conf.hugetlbfs_mount:
         raise b.refuse("hugetlbfs filesystem is not mounted (set hugetlbfs_mount in qemu.conf)", b.dom.memory_backing)
     path = conf.hugepage_path
     if not path:
@@ -129,18 +155,18 @@ def _hugepages(b: Build) -> None:
 
 
 def _smp(b: Build) -> str:
-    """qemuBuildSmpArgStr."""
+    """qemuBuildSmpArgStr: the topology only where QEMU takes one (else libvirt drops it)."""
     dom = b.dom
-    s = str(dom.vcpu.count)
+    count = dom.vcpu.count
     topo = dom.cpu.topology if dom.cpu is not None else None
-    if b.has("smp-topology"):
-        if topo is not None:
-            s += f",sockets={topo.sockets},cores={topo.cores},threads={topo.threads}"
-        else:
-            s += f",sockets={dom.vcpu.count},cores=1,threads=1"
-    elif topo is not None:
-        raise b.refuse("CPU topology is not supported by this QEMU binary", topo)
-    return s
+    if not b.has("smp-topology"):
+        if topo is not None and topo.sockets:
+            b.warn("the CPU topology needs -smp sockets=,cores=,threads=, which this QEMU lacks: "
+                   "libvirt drops it", topo)
+        return str(count)
+    if topo is not None and topo.sockets:
+        return f"{count},sockets={topo.sockets},cores={topo.cores},threads={topo.threads}"
+    return f"{count},sockets={count},cores=1,threads=1"
 
 
 def _boot(b: Build) -> None:
@@ -151,9 +177,7 @@ def _boot(b: Build) -> None:
         return
     devs = os_.boot_devs
     if devs:
-        b.arg("-boot", "".join(_BOOT_LETTER[d] for d in devs))
-    if (os_.initrd or os_.cmdline) and not os_.kernel:
-        raise b.refuse("an initrd or kernel command line needs a <kernel> to boot", os_)
+        b.arg("-boot", "".join(_BOOT_LETTER.get(d, "c") for d in devs))
     if os_.kernel:
         b.arg("-kernel", os_.kernel)
     if os_.initrd:
@@ -164,105 +188,129 @@ def _boot(b: Build) -> None:
 
 # --------------------------------------------------------------------------- argv2xml
 
-def _mem(st: ArgvState, opt: str, val: str) -> None:
-    n = c_int(val)
-    if n is None or n < 0:
+def _mem_opt(st: ArgvState, opt: str, val: str) -> None:
+    """-m MiB; libvirt multiplies in a C int, so large values wrap."""
+    n, _ = str_to_int(val)
+    if n is None:
         raise ArgError(f"cannot parse memory level '{val}'")
-    st.memory = n * 1024
+    st.dom.memory = st.dom.current_memory = as_unsigned_long(wrap_int(n * 1024))
 
 
-def _uuid(st: ArgvState, opt: str, val: str) -> None:
-    try:
-        st.uuid = Uuid().parse(val)
-    except ValueError:
-        raise ArgError(f"cannot parse UUID '{val}'") from None
+def _smp_opt(st: ArgvState, opt: str, val: str) -> None:
+    """qemuParseCommandLineSmp: N[,sockets=S,cores=C,threads=T]; a topology needs all three."""
+    topo = {"sockets": 0, "cores": 0, "threads": 0}
+    for i, (key, v) in enumerate(keywords(val, allow_empty=True)):
+        if v is None:
+            n, _ = str_to_int(key)
+            if i > 0 or n is None:
+                raise ArgError(f"cannot parse CPU topology '{val}'")
+            st.dom.vcpu.count = as_unsigned_long(n)
+        else:
+            n, _ = str_to_int(v)
+            if n is None or key not in topo:
+                raise ArgError(f"cannot parse CPU topology '{val}'")
+            topo[key] = as_unsigned(n)
+    if all(topo.values()):
+        _guest_cpu(st).topology = Topology(**topo)
+    elif any(topo.values()):
+        raise ArgError(f"cannot parse CPU topology '{val}'")
 
 
-def _set(attr: str, value: object) -> Any:
+def _guest_cpu(st: ArgvState) -> Cpu:
+    """qemuInitGuestCPU: the domain's guest CPU, created (match='exact') when absent."""
+    if st.dom.cpu is None:
+        st.dom.cpu = Cpu(match="exact")
+    return st.dom.cpu
+
+
+def _cpu_opt(st: ArgvState, opt: str, val: str) -> None:
+    """qemuParseCommandLineCPU: MODEL[,+feature|,-feature...]. The first item names the
+    model only while the CPU has none; other items without a sign are ignored."""
+    cpu = _guest_cpu(st)
+    for item in val.split(","):
+        if item == "":
+            raise ArgError(f"unknown CPU syntax '{val}'")
+        if cpu.model is None:
+            cpu.model = item
+        elif item[0] in "+-":
+            name = item[1:]
+            if not name:
+                raise ArgError(f"unknown CPU syntax '{val}'")
+            if any(f.name == name for f in cpu.features):
+                raise ArgError(f"CPU feature `{name}' specified more than once")
+            cpu.features.append(CpuFeature(policy="require" if item[0] == "+" else "disable", name=name))
+
+
+def _uuid_opt(st: ArgvState, opt: str, val: str) -> None:
+    u = parse_uuid(val)
+    if u is None:
+        raise ArgError(f"cannot parse UUID '{val}'")
+    st.dom.uuid = u
+
+
+def _boot_opt(st: ArgvState, opt: str, val: str) -> None:
+    """-boot: the letters a, c, d, n in order, at most BOOT_LAST; every other character is
+    skipped (a comma too: 'order=dc,menu=on' reads as cdrom, cdrom, network)."""
+    devs: list[str] = []
+    for ch in val:
+        if len(devs) >= BOOT_LAST:
+            break
+        if ch in _BOOT_DEV:
+            devs.append(_BOOT_DEV[ch])
+    st.dom.os.boot = [Boot(dev=d) for d in devs]
+
+
+def _no_acpi(st: ArgvState, opt: str, val: str) -> None:
+    st.dom.features.acpi = False
+
+
+def _domain_attr(attr: str, value: object) -> Any:
     def handler(st: ArgvState, opt: str, val: str) -> None:
-        setattr(st, attr, value)
+        setattr(st.dom, attr, value)
     return handler
 
 
-def _store(attr: str, kind: str | None = None) -> Any:
+def _store(obj: Callable[[ArgvState], Any], attr: str) -> Any:
+    """The value as given, into ``attr`` of ``obj(st)`` (libvirt's strdup)."""
     def handler(st: ArgvState, opt: str, val: str) -> None:
-        setattr(st, attr, check(kind, val, f"{opt} value") if kind else val)
+        setattr(obj(st), attr, val)
     return handler
 
 
 def _ignore(st: ArgvState, opt: str, val: str) -> None:
-    """Options libvirt sets itself on every start (-S, -usb, -domid, ...)."""
+    """Options libvirt sets itself on every start (-S, -usb, -domid, -pidfile, -incoming)."""
 
 
-def _boot_opt(st: ArgvState, opt: str, val: str) -> None:
-    devs: list[str] = []
-    for ch in val:
-        if len(devs) >= BOOT_LAST or ch == ",":
-            break
-        if ch in _BOOT_DEV:
-            devs.append(_BOOT_DEV[ch])
-        else:
-            raise ArgError(f"unknown boot device '{ch}' in '{val}'")
-    st.boot = devs
+def _os(st: ArgvState) -> Any:
+    return st.dom.os
 
 
-def _name(st: ArgvState, opt: str, val: str) -> None:
-    parts = split_options(val)
-    if len(parts) != 1:
-        raise ArgError(f"unsupported -name option '{parts[1]}' (a comma in a name is written ',,')")
-    st.name = parts[0]
-
-
-def _smp_opt(st: ArgvState, opt: str, val: str) -> None:
-    head, _, rest = val.partition(",")
-    n = c_int(head)
-    if n is None or n < 1:
-        raise ArgError(f"cannot parse CPU count '{val}'")
-    st.vcpus = n
-    if not rest:
-        return
-    keys = dict(parse_keywords(rest))
-    topo = {k: c_int(keys.pop(k, "") or "") for k in ("sockets", "cores", "threads")}
-    if keys or any(v is None or v < 1 for v in topo.values()):
-        raise ArgError(f"expected N,sockets=S,cores=C,threads=T in '{val}'")
-    if topo != {"sockets": n, "cores": 1, "threads": 1}:  # the builder's default topology
-        st.topology = Topology(**topo)
-
-
-def _flag(handler: Any) -> Option:
-    return Option(handler, takes_value=False)
+def _dom(st: ArgvState) -> Any:
+    return st.dom
 
 
 FAMILY = Family(
     name="machine",
     options={
-        "-m": Option(_mem),
+        "-m": Option(_mem_opt),
         "-smp": Option(_smp_opt),
-        "-uuid": Option(_uuid),
-        "-name": Option(_name),
-        "-M": Option(_store("machine", "machine name")),
-        "-no-acpi": _flag(_set("acpi", False)),
-        "-no-reboot": _flag(_set("on_reboot", "destroy")),
-        "-no-kvm": _flag(_set("virt_type", "qemu")),
-        "-enable-kvm": _flag(_set("virt_type", "kvm")),
-        "-kernel": Option(_store("kernel", "absolute file path")),
-        "-initrd": Option(_store("initrd", "absolute file path")),
-        "-append": Option(_store("cmdline")),
+        "-uuid": Option(_uuid_opt),
+        "-cpu": Option(_cpu_opt),
+        "-name": Option(_store(_dom, "name")),
+        "-M": Option(_store(lambda st: st.dom.os.type, "machine")),
+        "-no-acpi": Option(_no_acpi, takes_value=False),
+        "-no-reboot": Option(_domain_attr("on_reboot", "destroy"), takes_value=False),
+        "-no-kvm": Option(_domain_attr("type", "qemu"), takes_value=False),
+        "-kernel": Option(_store(_os, "kernel")),
+        "-initrd": Option(_store(_os, "initrd")),
+        "-append": Option(_store(_os, "cmdline")),
         "-boot": Option(_boot_opt),
-        "-bootloader": Option(_store("bootloader", "absolute file path")),
-        "-nodefaults": _flag(_set("nodefaults", True)),
+        "-bootloader": Option(_store(_dom, "bootloader")),
         # set by libvirt on every start; nothing of the domain definition
         "-domid": Option(_ignore),
-        "-usb": _flag(_ignore),
+        "-usb": Option(_ignore, takes_value=False),
         "-pidfile": Option(_ignore),
         "-incoming": Option(_ignore),
-        "-S": _flag(_ignore),
-        "-nodefconfig": _flag(_ignore),
-        "-no-kqemu": _flag(_ignore),
-        "-xen-attach": _flag(_ignore),
-        "-xen-domid": Option(_ignore),
-        # beyond libvirt 0.8.3's parser, so that its own output reads back
-        "-mem-path": Option(_set("hugepages", True)),  # the path comes from qemu.conf
-        "-mem-prealloc": _flag(_ignore),
+        "-S": Option(_ignore, takes_value=False),
     },
 )

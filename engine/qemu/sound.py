@@ -3,15 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import SOUND_MODELS, Sound
+from ..model.sound import Sound
 from .address import address_opt
 from .argvstate import ArgvState
-from .argvvalues import ArgError, no_more, pci_address
 from .context import Build
 from .family import Family, Option
 
 _SOUND_DEVICE = {"es1370": "ES1370", "ac97": "AC97"}
-_DEVICE_SOUND = {"ES1370": "es1370", "AC97": "ac97", "sb16": "sb16"}
 
 
 def add_sounds(b: Build) -> None:
@@ -25,21 +23,32 @@ def add_sounds(b: Build) -> None:
             else:
                 b.arg("-device", f"{_SOUND_DEVICE.get(s.model, s.model)},id={b.alias(s)}" + address_opt(b, s))
     else:
-        b.arg("-soundhw", ",".join(s.model for s in sounds))
+        b.arg("-soundhw", soundhw_list([s.model for s in sounds]))
+
+
+def soundhw_list(models: list[str]) -> str:
+    """The -soundhw value as libvirt 0.8.3 joins it: strncat into a 100-byte budget that
+    it counts down, so a long list is cut short (and may end in a comma)."""
+    out = ""
+    size = 100
+    for i, model in enumerate(models):
+        if size <= 0:
+            break
+        out += model[:size]
+        size -= len(model)
+        if i < len(models) - 1:
+            out += "," if size != 0 else ""  # strncat(",", size): a size_t, so only 0 stops it
+            size -= 1
+    return out
 
 
 def _soundhw_opt(st: ArgvState, opt: str, val: str) -> None:
-    for model in val.split(","):
-        if model not in SOUND_MODELS:
-            raise ArgError(f"unsupported sound model '{model}'")
-        st.sounds.append(Sound(model=model))
-
-
-def _sound_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    address = pci_address(keys, val)
-    no_more(keys, driver)
-    st.sounds.append(Sound(model=_DEVICE_SOUND[driver], address=address))
+    """-soundhw a,b,...: each item that *starts* with a model name is that model;
+    others are skipped (libvirt's STRPREFIX walk)."""
+    for item in val.split(","):
+        model = next((m for m in ("pcspk", "sb16", "es1370", "ac97") if item.startswith(m)), None)
+        if model is not None:
+            st.dom.devices.sounds.append(Sound(model=model))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -52,6 +61,6 @@ FAMILY = Family(
     # the SB16 is an ISA card and the PC speaker is no card at all
     pci=lambda s, i: s.model not in ("sb16", "pcspk"),
     alias=_alias,
+    guest_name=lambda s, i: (f"sound {s.model}", {}),
     options={"-soundhw": Option(_soundhw_opt)},
-    drivers={d: _sound_device for d in _DEVICE_SOUND},
 )

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import WATCHDOG_ACTIONS, WATCHDOG_MODELS, Watchdog
+from ..model.watchdog import WATCHDOG_ACTIONS, WATCHDOG_MODELS, Watchdog
 from .address import address_opt
 from .argvstate import ArgvState
-from .argvvalues import ArgError, no_more, pci_address
 from .context import Build
 from .family import Family, Option
 
@@ -23,26 +22,15 @@ def add_watchdog(b: Build) -> None:
 
 
 def _watchdog_opt(st: ArgvState, opt: str, val: str) -> None:
-    if val not in WATCHDOG_MODELS:
-        raise ArgError(f"unsupported watchdog model '{val}'")
-    st.watchdog = Watchdog(model=val, action="reset")
+    """-watchdog MODEL: a known model replaces any earlier watchdog; others are ignored."""
+    if val in WATCHDOG_MODELS:
+        st.dom.devices.watchdog = Watchdog(model=val, action="reset")
 
 
 def _action_opt(st: ArgvState, opt: str, val: str) -> None:
-    if val not in WATCHDOG_ACTIONS:
-        raise ArgError(f"unknown watchdog action '{val}'")
-    if st.watchdog is None:
-        raise ArgError("-watchdog-action without a -watchdog before it")
-    st.watchdog.action = val
-
-
-def _watchdog_device(st: ArgvState, driver: str, keys: dict[str, str], val: str) -> None:
-    keys.pop("id", None)
-    address = pci_address(keys, val)
-    no_more(keys, driver)
-    if st.watchdog is not None:
-        raise ArgError("a second watchdog")
-    st.watchdog = Watchdog(model=driver, action="reset", address=address)
+    """-watchdog-action ACTION (read only after a -watchdog; an unknown action is ignored)."""
+    if val in WATCHDOG_ACTIONS:
+        st.dom.devices.watchdog.action = val
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
@@ -54,6 +42,7 @@ FAMILY = Family(
     devices=lambda devs: [devs.watchdog] if devs.watchdog is not None else [],
     pci=lambda w, i: True,
     alias=_alias,
-    options={"-watchdog": Option(_watchdog_opt), "-watchdog-action": Option(_action_opt)},
-    drivers={m: _watchdog_device for m in WATCHDOG_MODELS},
+    guest_name=lambda w, i: ("watchdog", {"model": w.model}),
+    options={"-watchdog": Option(_watchdog_opt),
+             "-watchdog-action": Option(_action_opt, when=lambda st: st.dom.devices.watchdog is not None)},
 )
