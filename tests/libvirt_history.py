@@ -290,6 +290,14 @@ def _repetition_forms(d: etree._Element) -> None:
         o.append(E("empty"))
 
 
+def _attribute_repetitions(d: etree._Element) -> None:
+    # an attribute cannot repeat: <zeroOrMore> of an optional one and <oneOrMore> of a
+    # required one say what <optional> and the attribute alone say
+    named(define(d, "resources"), "attribute", "cpuset").getparent().tag = R + "zeroOrMore"
+    wrap(named(define(d, "sound"), "attribute", "model"), "oneOrMore")
+    wrap(named(define(d, "pciaddress"), "attribute", "slot"), "oneOrMore")
+
+
 def _divs(d: etree._Element) -> None:
     defs = d.findall(R + "define")
     for at in range(0, len(defs), 9):
@@ -343,6 +351,7 @@ COSMETIC = [
     Revision("choice branches reordered", _do(_reverse_all("choice")), None),
     Revision("interleave reordered", _do(_reverse_all("interleave")), None),
     Revision("optional, zeroOrMore and oneOrMore forms", _do(_repetition_forms), None),
+    Revision("attribute repetitions", _do(_attribute_repetitions), None),
     Revision("divs", _do(_divs), None),
     Revision("define combined from two", _do(_combine), None),
     Revision("name and text forms", _do(_name_forms), None),

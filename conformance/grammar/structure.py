@@ -129,7 +129,8 @@ class Signatures:
     it refers to; nested groups, interleaves and choices are flattened; ``empty`` is
     dropped from groups and ``notAllowed`` from choices; a one-item group or choice is
     its item; ``optional`` is a choice with ``empty``; ``zeroOrMore`` is ``oneOrMore``
-    or ``empty``, and ``(X | empty)+`` is ``X+ | empty``; attributes of a group come
+    or ``empty``, and ``(X | empty)+`` is ``X+ | empty``; a repetition of attributes
+    that always include one name is no repetition; attributes of a group come
     first, sorted (their order never matters); an interleave is sorted; a string or
     token ``data`` without parameters is ``text``.
     """
@@ -213,10 +214,25 @@ class Signatures:
             return self._tuples[flat[0]]
         return (kind, *flat)
 
+    def _required(self, i: int) -> frozenset[tuple]:
+        """Attribute names every match of an attribute-only form has (so it cannot repeat)."""
+        t = self._tuples[i]
+        if t[0] == "A":
+            return frozenset([t[1]]) if t[1][0] == "n" else frozenset()
+        if t[0] in ("G", "I"):
+            return frozenset().union(*(self._required(j) for j in t[1:]))
+        if t[0] == "C":
+            return frozenset.intersection(*(self._required(j) for j in t[1]))
+        if t[0] == "+":
+            return self._required(t[1])
+        return frozenset()
+
     def _more(self, i: int) -> tuple:
         t = self._tuples[i]
         if t[0] in ("+", "empty", "NA"):
             return t
+        if self._attribute_only(i) and self._required(i):
+            return t  # an attribute cannot be given twice: <oneOrMore><attribute/></oneOrMore> is it once
         if t[0] == "C" and self.empty in t[1]:
             rest = self._intern(self._choice([j for j in t[1] if j != self.empty]))
             return self._choice([self._intern(self._more(rest)), self.empty])
