@@ -214,6 +214,11 @@ def test_a_difference_is_grouped_and_its_witness_minimized(monkeypatch, capsys, 
     assert "-planted-option" in group["witness_libvirt"] and "-planted-option" not in group["witness_ours"]
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_built"], cell["identical"]) == (3, 0, 3, 0)
+    # the option no family reads: its family is what the minimized witness keeps (no device)
+    assert group["families"] == ["machine"] and group["attributed_by"].startswith("minimized witness")
+    fam = {(c["family"], c["column"]): c for c in report["families"]["cells"]}
+    assert (fam[("machine", "argv:qemu-0.9.1")]["compared"], fam[("machine", "argv:qemu-0.9.1")]["drift"]) == (3, 3)
+    assert (fam[("disk", "argv:qemu-0.9.1")]["compared"], fam[("disk", "argv:qemu-0.9.1")]["drift"]) == (3, 0)
 
 
 def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -225,6 +230,9 @@ def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, caps
     assert crash["kind"] == "argv: libvirt crashes, we build" and crash["count"] == 1
     assert "CRASHME" in crash["witness"] and crash["witness_state"] == "minimized"
     assert "<disk" not in crash["witness"]
+    assert crash["families"] == ["machine"]
+    machine = next(c for c in report["families"]["cells"] if c["family"] == "machine")
+    assert (machine["compared"], machine["drift"], machine["libvirt_crashes"]) == (3, 0, 1)
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_crashes"]) == (3, 3, 1)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import deviations
+from . import deviations, families
 from .checker import MODES, Checker, Probe, Result, probes_for
 from .compare import HOST_DEPENDENT, LIBVIRT_CRASH
 from .documents import Document, from_paths, generated_one, pin_random
@@ -84,6 +84,7 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
             report.minimize_seconds = time.monotonic() - t
             say(f"minimized in {report.minimize_seconds:.1f}s")
         describe_witnesses(checker, work)
+    attribute_families(report)
     report.seconds = time.monotonic() - started
     return report
 
@@ -137,11 +138,16 @@ def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, f
         for caps in ([""] if mode == "xml2xml" else list(sets)):
             cells[(mode, caps)] = Cell(mode, caps or "-")
     groups: dict[str, Group] = {}
+    seen = families.Tally()
     for r in results:
         if r is None:
             continue
         p, v = r.probe, r.verdict
-        cells[(p.mode, p.caps)].add(r, bool(v.kinds) and all(k in deliberate for k in v.kinds))
+        apart = bool(v.kinds) and all(k in deliberate for k in v.kinds)
+        cells[(p.mode, p.caps)].add(r, apart)
+        how = families.HOST if v.outcome == HOST_DEPENDENT else families.CRASH if v.outcome == LIBVIRT_CRASH \
+            else families.DELIBERATE if apart else families.COMPARED
+        seen.add(p.mode, p.caps, p.text, how, [k for k in v.kinds if k not in deliberate])
         name = names.get(p.text, "?")
         for k in v.kinds:
             g = groups.get(k)
@@ -156,6 +162,7 @@ def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, f
     ordered = sorted(groups.values(), key=lambda g: (-g.count, g.kind))
     report = Report(oracle="", source="", documents=0, sets={k: sorted(v) for k, v in sets.items()},
                     modes=[m for m in MODES if m in modes], cells=list(cells.values()))
+    report.family_tally = seen
     report.deliberate = [g for g in ordered if g.deviation]
     report.crashes = [g for g in ordered if not g.deviation and g.outcome == LIBVIRT_CRASH]
     report.groups = [g for g in ordered if not g.deviation and g.outcome != LIBVIRT_CRASH]
@@ -179,6 +186,18 @@ def describe_witnesses(checker: Checker, groups: list[Group]) -> None:
         g.witness_libvirt = _short(r.theirs.text)
         if g.kind not in r.verdict.kinds:  # not reproducible (e.g. the oracle's clock moved on)
             g.witness_state += " (kind not shown again)"
+
+
+def attribute_families(report: Report) -> None:
+    """Each group's device family (by what its kind names, else by its witness), and the
+    matrix family x column of the whole run."""
+    attributions = {}
+    for g in report.groups + report.crashes:
+        a = families.attribute(g.kind, g.witness or None, g.witness_state)
+        g.families, g.attributed_by = list(a.families), a.basis
+        attributions[g.kind] = a
+    cols = families.columns(report.modes, report.sets)
+    report.families = families.matrix(report.family_tally, cols, attributions)
 
 
 def _short(text: str, limit: int = 4000) -> str:
