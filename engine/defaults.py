@@ -15,7 +15,7 @@ import uuid as _uuid
 from typing import Protocol
 
 from .model.address import DriveAddress, VirtioSerialAddress
-from .model.balloon import MemBalloon
+from .model.balloon import MemBalloon, default_balloon_model
 from .model.base import Element
 from .model.chardev import CharDev
 from .model.controller import Controller
@@ -162,7 +162,7 @@ class _DeviceRules:
                 devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
         elif kind == "graphics" and done and devs.graphics:
             # the mouse that comes with the graphics
-            devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+            devs.inputs.append(Input.implicit_mouse(dom.os_type))
         elif kind == "videos":
             if not done:
                 item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ class _DeviceRules:
             item.apply_defaults()  # type: ignore[attr-defined]
         elif kind == "memballoon" and done and devs.memballoon is None \
                 and dom.type in ("xen", "qemu", "kqemu", "kvm"):
-            devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
+            devs.memballoon = MemBalloon(model=default_balloon_model(dom.type))
 
 
 def _console(dom: Domain) -> None:

@@ -39,6 +39,12 @@ class Input(Element):
         elif self.type != "mouse":
             raise self.error(f"xen bus does not support {self.type} input device")
 
+    @classmethod
+    def implicit_mouse(cls, os_type: str) -> Input:
+        """The mouse that comes with graphics: PS/2 on an HVM guest, Xen's otherwise."""
+        return cls(type="mouse", bus="ps2" if os_type == "hvm" else "xen")
+
     def is_implicit(self, os_type: str) -> bool:
         """The PS/2 (or Xen) mouse that comes with graphics is not stored."""
-        return self.type == "mouse" and self.bus == ("ps2" if os_type == "hvm" else "xen")
+        mouse = self.implicit_mouse(os_type)
+        return self.type == mouse.type and self.bus == mouse.bus
