@@ -117,4 +117,4 @@ def test_the_matrix_counts_exposure_drift_and_what_is_apart() -> None:
     assert cells[("net", "argv:s1")]["kinds"] == {"argv: -net: vlan= differs": 1}
     rows = {r["family"]: r for r in m["rows"]}
     assert rows["net"]["drift"] == 1 and rows["sound"]["exercised"] is False
-    assert rows["console"]["in_registry"] is False
+    assert rows["console"]["in_registry"] is True
