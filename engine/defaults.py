@@ -6,8 +6,8 @@ element-local rules live with the model classes (their ``parsed`` hooks); here
 are the rules that need the whole domain or the host, in libvirt's order (which
 decides the first error of a document with several): the guest's OS against the
 capabilities, then each kind of device with the rules that depend on the guest,
-the security label, the CPU, the implicit controllers; last what libvirt's
-formatter cannot print.
+the security label, the CPU, the implicit controllers. What libvirt's formatter
+cannot print fails in ``Domain.to_xml``, as it does in libvirt.
 """
 from __future__ import annotations
 
@@ -64,10 +64,6 @@ def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
             dom.devices._src = dom._src
         rules.replay(dom.devices)
     add_implicit_controllers(dom.devices)
-    for el in dom.walk():
-        check = getattr(el, "printable", None)
-        if check is not None:
-            check()
     return dom
 
 
@@ -158,11 +154,10 @@ class _DeviceRules:
             if not done:
                 item.apply_defaults(dom.os_type)  # type: ignore[attr-defined]
             else:
-                # libvirt prints (and QEMU gets) the USB devices only
-                devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
+                # the mouse that comes with graphics is not stored (the formatter adds it)
+                devs.inputs = [inp for inp in devs.inputs if not inp.is_implicit(dom.os_type)]
         elif kind == "graphics" and done and devs.graphics:
-            # the mouse that comes with the graphics
-            devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+            devs.inputs.append(Input.graphics_mouse(dom.os_type))
         elif kind == "videos":
             if not done:
                 item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]

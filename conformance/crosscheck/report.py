@@ -118,6 +118,7 @@ class Report:
     deliberate: list[Group] = field(default_factory=list)  # kinds of the deviation table's rows
     deviation_rows: dict[str, list[str]] = field(default_factory=dict)  # row id -> its kinds
     notes: list[str] = field(default_factory=list)
+    command_lines: int = 0     # given as such (``*.args``), read back by both sides
     seconds: float = 0.0
     minimize_seconds: float = 0.0
     families: dict[str, Any] = field(default_factory=dict)  # the matrix family x column (families.matrix)
@@ -140,6 +141,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"oracle": self.oracle, "source": self.source, "documents": self.documents,
+                "command_lines": self.command_lines,
                 "capability_sets": self.sets, "modes": self.modes,
                 "table": [c.to_dict() for c in self.cells], "totals": [c.to_dict() for c in self.totals()],
                 "disagreements": self.disagreements, "groups": [g.to_dict() for g in self.groups],
@@ -151,7 +153,8 @@ class Report:
 
     # ---------------------------------------------------------------- text
     def render(self) -> str:
-        out = [f"crosscheck: {self.documents} documents ({self.source}), {len(self.sets)} capability "
+        lines = f", {self.command_lines} command lines" if self.command_lines else ""
+        out = [f"crosscheck: {self.documents} documents{lines} ({self.source}), {len(self.sets)} capability "
                f"set(s), modes {', '.join(self.modes)}; oracle {self.oracle}; {self.seconds:.1f}s", ""]
         out += _table(self.cells, self.totals())
         out.append("")

@@ -558,6 +558,13 @@ class Domain(Element):
         return label
 
     def to_xml(self) -> str:
+        """virDomainDefFormat. Its failures (an element its formatter cannot print) are
+        libvirt's too, and only here: the command-line builder never formats, so it
+        builds such a domain (and leaves the element out)."""
+        for el in self.walk():
+            check = getattr(el, "printable", None)
+            if check is not None:
+                check()
         return self.format("domain")
 
     # ---- convenience views

@@ -122,6 +122,10 @@ def add_serials_parallels(b: Build) -> None:
 def add_channels(b: Build) -> None:
     for ch in b.dom.devices.channels:
         tgt = ch.target
+        if tgt is None:
+            b.warn("a channel without a target type has no QEMU option: libvirt 0.8.3 builds "
+                   "the guest without it", ch)
+            continue
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
                 raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
@@ -262,4 +266,10 @@ CHANNEL = Family(
     devices=lambda devs: devs.channels,
     alias=_alias("channel"),
     guest_name=_channel_name,
+)
+#: a paravirtualized guest's console (an HVM guest's is its first serial port): not on
+#: the command line, but a PCI address it has is taken all the same
+CONSOLE = Family(
+    name="console",
+    devices=lambda devs: [c for c in devs.consoles if not c.echo],
 )

@@ -15,6 +15,10 @@ from .family import Family, Option
 
 def add_hostdevs(b: Build) -> None:
     for h in b.dom.devices.hostdevs:
+        if h.mode != "subsystem":
+            b.warn(f"host device mode '{h.mode}' has no QEMU option: libvirt 0.8.3 builds the "
+                   "guest without it", h)
+            continue
         src = h.source
         if h.type == "usb":
             a = src.address
@@ -113,7 +117,7 @@ def _guest_name(h: Any, i: int) -> tuple[str, dict[str, str | None]]:
 FAMILY = Family(
     name="hostdev",
     devices=lambda devs: devs.hostdevs,
-    pci=lambda h, i: h.type == "pci",
+    pci=lambda h, i: h.mode == "subsystem" and h.type == "pci",
     pci_address_only="PCI host devices",
     alias=_alias,
     guest_name=_guest_name,

@@ -29,7 +29,7 @@ def mouse_with_graphics(st: ArgvState) -> None:
     """After the loop: a display comes with a PS/2 mouse (a Xen guest's: its own)."""
     dom = st.dom
     if dom.devices.graphics:
-        dom.devices.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+        dom.devices.inputs.append(Input.graphics_mouse(dom.os_type))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:

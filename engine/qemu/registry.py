@@ -36,7 +36,7 @@ from .family import Family, Handler, Option
 FAMILIES: tuple[Family, ...] = (
     disk.FAMILY, net.FAMILY, sound.FAMILY, hostdev.FAMILY, video.FAMILY, controller.FAMILY,
     input.FAMILY, chardev.SERIAL, chardev.PARALLEL, chardev.CHANNEL, filesystem.FAMILY, watchdog.FAMILY,
-    balloon.FAMILY,
+    balloon.FAMILY, chardev.CONSOLE,
     graphics.FAMILY, clock.FAMILY, machine.FAMILY,
 )
 
