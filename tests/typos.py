@@ -162,7 +162,7 @@ def numbers(data: bytes, rng: random.Random) -> Iterator[Typo]:
 
 
 _TEXT_WORD = re.compile(rb"<([A-Za-z_][\w.-]*)>([a-z][a-z0-9_-]*)</\1>")
-_PATH = re.compile(rb"""(?<=['">])(/[^'"<\s]+)(?=['"<])""")
+_PATH = re.compile(rb"""(?<=['">])(/[\w.-][^'"<>\s]*)(?=['"<])""")
 
 
 def text_values(data: bytes, rng: random.Random) -> Iterator[Typo]:
