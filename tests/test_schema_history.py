@@ -12,7 +12,7 @@ from pathlib import Path
 
 import libvirt_history as history
 import pytest
-from lxml import etree
+from test_schema_diff import _assert_true_witnesses as assert_true_witnesses
 
 from virtconform.conformance.grammar import schemadiff
 from virtconform.conformance.suites.shared import libvirt_schema
@@ -32,26 +32,13 @@ def no_jing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schemadiff, "jing", lambda: None)
 
 
-def _libxml2(path: Path) -> etree.RelaxNG:
-    return etree.RelaxNG(etree.parse(str(path)))
-
-
-def _true_witnesses(report: schemadiff.Report, before: Path, after: Path) -> None:
-    old, new = _libxml2(before), _libxml2(after)
-    for w in report.only_new:
-        doc = etree.fromstring(w.document.encode())
-        assert new.validate(doc) and not old.validate(doc), w
-    for w in report.only_old:
-        doc = etree.fromstring(w.document.encode())
-        assert old.validate(doc) and not new.validate(doc), w
-
-
 @pytest.mark.usefixtures("no_jing")
 @pytest.mark.parametrize("rev", history.HISTORY, ids=[r.name for r in history.HISTORY])
 def test_each_change_of_the_history_is_found(schemas: Path, tmp_path: Path, rev: history.Revision) -> None:
     before, after = history.build(schemas, rev, tmp_path)
-    report = schemadiff.diff(schemadiff.Side(before), schemadiff.Side(after), count=0)
-    _true_witnesses(report, before, after)
+    old, new = schemadiff.Side(before), schemadiff.Side(after)
+    report = schemadiff.diff(old, new, count=0)
+    assert_true_witnesses(report, old, new)
     found = report.only_new if rev.newer_accepts_more else report.only_old
     assert any(rev.path in w.path for w in found), (rev.path, report.as_dict())
 
