@@ -154,9 +154,12 @@ def prop_validates(xml: str) -> None:
 def prop_xml2xml_fixed_point(xml: str) -> None:
     """format(parse(format(parse(x)))) == format(parse(x)): one round reaches the fixed point,
     and the formatted document is itself schema-valid."""
-    once = analysis(xml).dom.to_xml()
     from virtconform.engine.errors import DocumentError, VirtconformError
     from virtconform.engine.loader import domain_from_string
+    try:
+        once = analysis(xml).dom.to_xml()
+    except VirtconformError as e:  # libvirt's formatter fails on it (xml2xml refuses)
+        raise Skip(f"not formattable: {e.message}") from None
     try:
         twice = domain_from_string(once, _profile().capabilities).to_xml()
     except DocumentError as e:
