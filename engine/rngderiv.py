@@ -23,7 +23,7 @@ from . import rngtree as t
 from . import xsd
 
 EMPTY, NOT_ALLOWED, TEXT, CHOICE, GROUP, INTERLEAVE, ONE_OR_MORE, AFTER, ATTRIBUTE, ELEMENT, \
-    DATA, VALUE, LIST = range(13)
+    DATA, VALUE, LIST, MARKER = range(14)
 
 
 class P:
@@ -98,6 +98,7 @@ class Algebra:
         self.clean: dict[tuple, P] = {}  # subtrees without errors: what follows them
         self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
         self.expected: dict[int, list[str]] = {}
+        self._abstract: dict[int, tuple[P, tuple[P, ...]]] = {}
         self.start = self.convert(grammar.start)
 
     # ------------------------------------------------------------ construction
@@ -219,6 +220,40 @@ class Algebra:
             key = (p.type, p.library, tuple(p.params))
             return self._mk(DATA, key, exc, ("d", key, exc.id if exc else -1), False)
         raise t.GrammarError(f"cannot validate with {type(p).__name__}")
+
+    # ------------------------------------------------------------ what follows, set aside
+    def marker(self, j: int) -> P:
+        """The ``j``-th stand-in for what follows an element (never inspected, never nullable)."""
+        return self._mk(MARKER, j, None, ("m", j), False)
+
+    def abstract(self, opened: P) -> tuple[P, tuple[P, ...]]:
+        """``opened`` (a start tag's derivative: AFTERs of content and what follows) with what
+        follows replaced by markers, and the replaced patterns by marker number.
+
+        Deriving an element's attributes and content never looks at what follows it, so
+        one walk of a subtree serves every context that opens it with the same content:
+        its siblings' states, other documents, the trials that move its siblings around."""
+        got = self._abstract.get(opened.id)
+        if got is None:
+            members = sorted(opened.a if opened.kind == CHOICE else (opened,),  # type: ignore[arg-type]
+                             key=lambda m: (m.a.id, m.b.id))  # type: ignore[union-attr]
+            follows: list[P] = []
+            number: dict[int, int] = {}
+            for m in members:
+                if m.b.id not in number:  # type: ignore[union-attr]
+                    number[m.b.id] = len(follows)  # type: ignore[union-attr]
+                    follows.append(m.b)  # type: ignore[arg-type]
+            q = self.choices(self.after(m.a, self.marker(number[m.b.id])) for m in members)  # type: ignore[arg-type,union-attr]
+            got = self._abstract[opened.id] = (q, tuple(follows))
+        return got
+
+    def concrete(self, end: P, follows: tuple[P, ...]) -> P:
+        """``end`` (markers, a choice of them, or NOT_ALLOWED) with the markers put back."""
+        if end.kind == MARKER:
+            return follows[end.a]  # type: ignore[index]
+        if end.kind == CHOICE:
+            return self.choices(follows[m.a] for m in end.a)  # type: ignore[union-attr,index]
+        return end
 
     def content(self, e: P) -> P:
         """The body of an ELEMENT pattern."""
@@ -558,11 +593,17 @@ class Diagnoser:
                 parent_el: etree._Element | None = None) -> P:
         """Derive ``p`` by the element ``el``; returns what may follow it.
 
-        A subtree that had no error after a pattern is remembered with what followed
-        it: documents repeat their disks and interfaces, batches repeat documents."""
+        The element is walked with what follows it set aside (Algebra.abstract); a subtree
+        that had no error from an opened content is remembered with the markers it ends
+        in: documents repeat their disks and interfaces, batches repeat documents."""
         alg = self.alg
+        ns, local = _qname(el.tag)
+        p1 = alg.start_tag_open(p, ns, local)
+        if p1.kind == NOT_ALLOWED:
+            return self._refused(p, el, ns, local, parent, known, parent_el)
+        opened, follows = alg.abstract(p1)
         if parent_el is None:  # a whole document: hardly ever seen twice, not worth its key
-            return self._element(p, el, parent, known, parent_el)
+            return alg.concrete(self._opened(opened, el, local), follows)
         sub = self._keys.get(el)
         if sub is None:
             if len(el):
@@ -570,24 +611,23 @@ class Diagnoser:
             else:  # a leaf: its name, attributes and text say it all
                 sub = (el.tag, tuple(el.items()), el.text)
             self._keys[el] = sub
-        key = (p.id, sub)
+        key = (opened.id, sub)
         got = alg.clean.get(key)
-        if got is not None:
-            return got
-        n_before = len(self.out)
-        end = self._element(p, el, parent, known, parent_el)
-        if len(self.out) == n_before:
-            if len(alg.clean) > 50_000:
-                alg.clean.clear()
-            alg.clean[key] = end
-        return end
+        if got is None:
+            n_before = len(self.out)
+            got = self._opened(opened, el, local)
+            if len(self.out) == n_before:
+                if len(alg.clean) > 50_000:
+                    alg.clean.clear()
+                alg.clean[key] = got
+        return alg.concrete(got, follows)
 
-    def _element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
-                 parent_el: etree._Element | None) -> P:
+    def _refused(self, p: P, el: etree._Element, ns: str, local: str, parent: str | None,
+                 known: set[str], parent_el: etree._Element | None) -> P:
+        """An element ``p`` does not allow: required ones missing before it, or out of place."""
         alg = self.alg
-        ns, local = _qname(el.tag)
-        p1 = alg.start_tag_open(p, ns, local)
-        if p1.kind == NOT_ALLOWED and parent_el is not None and local in known:
+        p1 = alg.not_allowed
+        if parent_el is not None and local in known:
             skipped = self._skip_to(p, ns, local)
             if skipped is not None:  # required elements are missing before this one
                 missing, p = skipped
@@ -599,6 +639,12 @@ class Diagnoser:
             self.out.append(Diagnostic(el, None, self._unexpected(p, local, parent, known), "element",
                                        (local,)))
             return p
+        opened, follows = alg.abstract(p1)
+        return alg.concrete(self._opened(opened, el, local), follows)
+
+    def _opened(self, p1: P, el: etree._Element, local: str) -> P:
+        """Attributes, content and end tag of ``el`` after its start tag opened ``p1``."""
+        alg = self.alg
         kids_known = alg.alphabet(p1)
         opened = p1
         p1 = self.attributes(p1, el, local)
