@@ -555,12 +555,19 @@ def _listing(items: Iterable[str], limit: int = 16) -> str:
     return ", ".join(uniq)
 
 
+class _Failed(Exception):
+    """A trial walk met an error: it cannot come out clean, so it ends there."""
+
+
 class Diagnoser:
     """Walks a document with the derivatives; collects located, innermost errors."""
 
     def __init__(self, alg: Algebra) -> None:
         self.alg = alg
         self.out: list[Diagnostic] = []
+        # in a trial (does the content come out clean if ...?) the first error ends the
+        # walk: neither its message nor the rest of the content can change the answer
+        self._trial = False
         # per run, keyed by element (which keeps lxml's proxy, and so its identity, alive):
         # the subtree's cache key, and its children split into elements and the texts between
         self._keys: dict[etree._Element, object] = {}
@@ -581,6 +588,11 @@ class Diagnoser:
         moved = {n for d in self.out if d.kind == "element" for n in d.names}
         return [d for d in self.out
                 if not (d.kind == "missing-content" and d.names and set(d.names) <= moved)]
+
+    def _error(self) -> None:
+        """Called where an error is about to be recorded: in a trial, that is the answer."""
+        if self._trial:
+            raise _Failed
 
     def _expected_elements(self, p: P) -> list[str]:
         got = self.alg.expected.get(p.id)
@@ -625,6 +637,7 @@ class Diagnoser:
     def _refused(self, p: P, el: etree._Element, ns: str, local: str, parent: str | None,
                  known: set[str], parent_el: etree._Element | None) -> P:
         """An element ``p`` does not allow: required ones missing before it, or out of place."""
+        self._error()  # in a trial nothing was recorded before it, so it records one
         alg = self.alg
         p1 = alg.not_allowed
         if parent_el is not None and local in known:
@@ -675,6 +688,7 @@ class Diagnoser:
             if p2.kind != NOT_ALLOWED:
                 p1 = p2
                 continue
+            self._error()
             loose = alg.attribute_deriv(p1, ans, alocal, None)
             if silent:
                 self.out.append(Diagnostic(el, name, "", "attribute"))
@@ -693,6 +707,7 @@ class Diagnoser:
         return p1
 
     def _missing_attributes_error(self, p1: P, el: etree._Element, local: str) -> None:
+        self._error()
         missing = self._missing_attributes(p1)
         what = (f"required attribute '{missing[0]}'" if len(missing) == 1
                 else f"one of the attributes {_listing(missing)}" if missing else "required attributes")
@@ -714,6 +729,7 @@ class Diagnoser:
         end = alg.end_tag(p3)
         if end.kind == NOT_ALLOWED:
             if len(self.out) == n_before:
+                self._error()
                 missing = self._required_next(p3)
                 msg = self._lacks(local, missing, None) if missing else self._missing_content(p3, local)
                 self.out.append(Diagnostic(el, None, msg, "missing-content", tuple(missing)))
@@ -731,12 +747,14 @@ class Diagnoser:
     def _clean_without(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                        skip: etree._Element | None = None) -> P | None:
         """What follows ``el``'s content if it has no error (``skip`` left out); else None."""
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             end = self.alg.end_tag(self.children(start, el, local, kids_known, skip))
-            return end if not self.out and end.kind != NOT_ALLOWED else None
+            return end if end.kind != NOT_ALLOWED else None
+        except _Failed:
+            return None
         finally:
-            self.out = saved
+            self.out, self._trial = saved
 
     def _clean_from(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                     c: etree._Element, befores: dict[etree._Element, tuple[P, int]], n_before: int,
@@ -756,16 +774,18 @@ class Diagnoser:
         k = elements.index(c)
         if skip and (len(elements) < 2 or not _blank(texts[k]) or not _blank(texts[k + 1])):
             return self._clean_without(start, el, local, kids_known, c)
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             if skip:  # the joined blank texts count as nothing; on from the next element
                 p = self._walk(p, el, local, kids_known, elements, texts, k + 1, None, k + 2)
             else:
                 p = self._walk(p, el, local, kids_known, elements, texts, k, None, k + 1)
             end = self.alg.end_tag(p)
-            return end if not self.out and end.kind != NOT_ALLOWED else None
+            return end if end.kind != NOT_ALLOWED else None
+        except _Failed:
+            return None
         finally:
-            self.out = saved
+            self.out, self._trial = saved
 
     def _misplaced(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                    failing: etree._Element, befores: dict[etree._Element, tuple[P, int]],
@@ -819,20 +839,28 @@ class Diagnoser:
 
     def _silently(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
                   lenient: str | None, extra: str | None) -> tuple[int, P]:
-        """Errors of ``el`` (count) if one attribute had any value, or one more were present."""
+        """Whether ``el`` has errors (1) or not (0) if one attribute had any value, or one more
+        were present; and what follows it."""
         alg = self.alg
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             p1 = self.attributes(opened, el, local, lenient, silent=True)
             if extra is not None:
                 p1 = alg.attribute_deriv(p1, "", extra, None)
             p3 = alg.start_tag_close(p1)
-            if self.out or p3.kind == NOT_ALLOWED:
-                return 1 + len(self.out), alg.not_allowed
-            end = self.content(p3, el, local, kids_known)
-            return len(self.out), end
+            if p3.kind == NOT_ALLOWED:
+                return 1, alg.not_allowed
+            return 0, self.content(p3, el, local, kids_known)
+        except _Failed:
+            return 1, alg.not_allowed
         finally:
-            self.out = saved
+            self.out, self._trial = saved
+
+    def _enter_trial(self) -> tuple[list[Diagnostic], bool]:
+        """Start a trial walk (fail-fast, its own error list); returns what to restore."""
+        saved = self.out, self._trial
+        self.out, self._trial = [], True
+        return saved
 
     def _blame_attributes(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
                           first: Diagnostic) -> tuple[Diagnostic, P] | None:
@@ -974,6 +1002,7 @@ class Diagnoser:
                 if t and not t.isspace():
                     d = alg.text_deriv(p, t)
                     if d.kind == NOT_ALLOWED:
+                        self._error()
                         out.append(Diagnostic(el, None, self._bad_text(p, t, local), "text"))
                         d = alg.text_deriv(p, None)
                     if d.kind != NOT_ALLOWED:
@@ -991,6 +1020,7 @@ class Diagnoser:
         if _blank(s):
             return alg.choice(p, d)
         if d.kind == NOT_ALLOWED:
+            self._error()
             self.out.append(Diagnostic(el, None, self._bad_text(p, s, local), "text"))
             d = alg.text_deriv(p, None)
             return d if d.kind != NOT_ALLOWED else p
@@ -1017,6 +1047,7 @@ class Diagnoser:
                     continue
                 d = alg.text_deriv(p, item)
                 if d.kind == NOT_ALLOWED:
+                    self._error()
                     self.out.append(Diagnostic(el, None, self._bad_text(p, item, local), "text"))
                     d = alg.text_deriv(p, None)
                 if d.kind != NOT_ALLOWED:
