@@ -18,9 +18,9 @@ import os
 import sys
 from collections.abc import Iterator
 
-from virtconform.engine import schema
+from virtconform.engine import fastvalid
 from virtconform.engine.errors import DocumentError, InputError
-from virtconform.engine.xmlio import parse_bytes, read_document
+from virtconform.engine.xmlbytes import read_bytes
 
 from .inputs import STDIN, STDIN_NAME, expand, read_input
 
@@ -38,6 +38,8 @@ Compact = tuple[int, list[str], list[dict[str, object]]] | None
 
 _SCHEMA: str | None = None
 _STDIN: bytes | None = None
+#: the shipped schema through libxml2's C API (valid documents never import lxml), if usable
+_FAST: fastvalid.FastSchema | None = None
 
 
 def check_one(path: str) -> Result:
@@ -45,10 +47,16 @@ def check_one(path: str) -> Result:
     try:
         if path == STDIN:
             path = STDIN_NAME
-            doc = parse_bytes(_STDIN or b"", path)
+            data = _STDIN or b""
         else:
-            doc = read_document(path)
-        problems = schema.validate(doc, _SCHEMA)
+            data = read_bytes(path)
+        verdict = _FAST.verdict(data) if _FAST is not None else fastvalid.UNDECIDED
+        if verdict == fastvalid.VALID:
+            return path, 0, [], []
+        from virtconform.engine import schema
+        from virtconform.engine.xmlio import parse_bytes
+        doc = parse_bytes(data, path)
+        problems = schema.validate(doc, _SCHEMA, rejected=verdict == fastvalid.REJECTED)
         if not problems:
             return path, 0, [], []
         return (path, 1, [p.format(path) for p in problems], [p.as_dict() for p in problems])
@@ -230,9 +238,12 @@ class _Workers:
 
 
 def run(args: argparse.Namespace) -> int:
-    global _SCHEMA, _STDIN
+    global _SCHEMA, _STDIN, _FAST
     _SCHEMA = args.schema
-    schema.load_schema(args.schema)  # bad --schema: exit 2 before any file
+    _FAST = fastvalid.shipped() if args.schema is None else None
+    if _FAST is None:
+        from virtconform.engine import schema
+        schema.load_schema(args.schema)  # bad --schema: exit 2 before any file
     files = expand(args.files, "*.xml")
     if files.count(STDIN) > 1:
         from virtconform.engine.errors import UsageError
