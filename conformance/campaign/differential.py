@@ -45,12 +45,12 @@ def prop_agrees_with_libvirt(xml: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _checker() -> tuple[Any, frozenset[str]]:
+def _checker() -> tuple[Any, Any]:
     """A checker on the oracle (one per process) and the kinds the deviation rows make deliberate."""
     from virtconform.conformance.crosscheck import deviations
     from virtconform.conformance.crosscheck.checker import Checker
     from virtconform.conformance.crosscheck.protocol import Oracle, OracleUnavailable
-    from virtconform.conformance.crosscheck.run import deviation_kinds, scratch_dir
+    from virtconform.conformance.crosscheck.run import deviation_kinds, scratch_dir, table_rows
     from virtconform.conformance.suites.shared import oracle_command
 
     cmd = oracle_command()
@@ -62,7 +62,7 @@ def _checker() -> tuple[Any, frozenset[str]]:
         kinds, _ = deviation_kinds(checker, deviations.TABLE)
     except OracleUnavailable:
         return None, frozenset()
-    return checker, frozenset(k for ks in kinds.values() for k in ks)
+    return checker, deviations.Deliberate(kinds, table_rows(deviations.TABLE))
 
 
 def _unavailable() -> str | None:

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .html import Cell, Html, Page, figure, join, number, table, tag
+from .html import Cell, Html, Page, figure, file_href, h, join, number, table, tag
 from .svg import Segment, stacked_bars
 
 #: state -> (mark, words, css class, fill, failing)
@@ -21,6 +21,8 @@ STATES = {
     "pass": ("✓", "pass", "s-pass", "#b9ecc6", False),
     "refused": ("⊘", "refused (locked)", "s-refused", "#fff3a8", False),
     "drift": ("≠", "drift", "s-drift", "#ffc7c2", True),
+    "changed": ("≠", "ABI changed", "s-drift", "#ffb59e", True),
+    "unchecked": ("?", "ABI not checked", "s-drift", "#f5c2d8", True),
     "unlocked": ("+", "not locked", "s-drift", "#ffb3c6", True),
     "invalid": ("✗", "invalid", "s-invalid", "#ff9e99", True),
     "error": ("!", "internal error", "s-error", "#e07b7b", True),
@@ -30,8 +32,9 @@ TARGET = "target "
 ABI = "guest ABI"
 
 
-def data(outcome: Any, lockfile: Path | None) -> dict[str, Any]:
-    """The JSON report, and the refusals the lock file holds for the documents checked."""
+def data(outcome: Any, lockfile: Path | None, root: str | None = None) -> dict[str, Any]:
+    """The JSON report, the refusals the lock file holds for the documents checked, and the
+    directory the document names are relative to (``root``: the page links the documents)."""
     from virtconform.conformance.gatekeeping.reports import as_json
     out: dict[str, Any] = json.loads(as_json(outcome))
     refusals: dict[str, dict[str, str]] = {}
@@ -42,13 +45,19 @@ def data(outcome: Any, lockfile: Path | None) -> dict[str, Any]:
             if doc in docs and lines and lines[0].startswith(REFUSED):
                 refusals.setdefault(doc, {})[target] = lines[0][len(REFUSED):]
     out["locked_refusals"] = refusals
+    out["root"] = root
     return out
+
+
+def _root(config: Any) -> str | None:
+    root = getattr(config, "root", None)
+    return str(root) if root is not None else None
 
 
 def write(out_dir: str, outcome: Any, config: Any) -> Path:
     """``check --html DIR``: the page and report.json (called once by the command)."""
     from . import write_html
-    return write_html(out_dir, "check", data(outcome, getattr(config, "lockfile", None)))
+    return write_html(out_dir, "check", data(outcome, getattr(config, "lockfile", None), _root(config)))
 
 
 def cell_state(check: dict[str, Any] | None, valid: dict[str, Any] | None, refused: bool) -> str:
@@ -59,6 +68,15 @@ def cell_state(check: dict[str, Any] | None, valid: dict[str, Any] | None, refus
     if check["status"] == "failed":
         return "unlocked" if check.get("message", "").startswith("not in the lock") else "drift"
     return "refused" if refused else "pass"
+
+
+def abi_state(check: dict[str, Any], valid: dict[str, Any]) -> str:
+    """The guest-ABI column: the gate's verdict against the base revision (a change the
+    configuration does not allow, or no target building both versions, fails it)."""
+    state = cell_state(check, valid, False)
+    if state != "drift":
+        return state
+    return "unchecked" if check.get("message", "").startswith("guest ABI NOT CHECKED") else "changed"
 
 
 def matrix_rows(d: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
@@ -74,9 +92,7 @@ def matrix_rows(d: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         states = {t: cell_state(checks.get(TARGET + t), valid, t in refusals.get(r["document"], {}))
                   for t in d["targets"]}
         if ABI in checks:
-            c = checks[ABI]
-            states[ABI] = cell_state(c, valid, False) if c["status"] != "skipped" or valid["status"] == "failed" \
-                else "skipped"
+            states[ABI] = abi_state(checks[ABI], valid)
         rows.append((r["document"], states))
     return rows
 
@@ -96,6 +112,12 @@ class _Renderer:
         self.columns = list(d["targets"]) + ([ABI] if any(ABI in s for _, s in self.rows) else [])
         self.findings = [(r["document"], c) for r in d["results"] for c in r["checks"] if c["status"] == "failed"]
         self.finding_id = {(doc, c["name"]): f"f-{n}" for n, (doc, c) in enumerate(self.findings, 1)}
+
+    def doc_link(self, doc: str) -> object:
+        root = self.d.get("root")
+        if not root or not (Path(root) / doc).is_file():
+            return doc
+        return tag("a", doc, href=file_href(str(Path(root) / doc), self.out_dir))
 
     def counts(self) -> dict[str, Counter[str]]:
         out: dict[str, Counter[str]] = {c: Counter() for c in self.columns}
@@ -123,7 +145,7 @@ class _Renderer:
         refusals = self.d.get("locked_refusals", {})
 
         def row(doc: str, states: dict[str, str]) -> list[object]:
-            cells: list[object] = [Cell(doc, header=True, cls="mono")]
+            cells: list[object] = [Cell(self.doc_link(doc), header=True, cls="mono")]
             for col in self.columns:
                 st = states.get(col, "skipped")
                 name = "valid" if st in ("invalid", "error") else (ABI if col == ABI else TARGET + col)
@@ -153,7 +175,7 @@ class _Renderer:
         if details:
             if any(x.lstrip().startswith(("- ", "+ ")) for x in details):
                 lines = [tag("del", x + "\n") if x.lstrip().startswith("- ") else
-                         tag("ins", x + "\n") if x.lstrip().startswith("+ ") else Html(_esc_line(x))
+                         tag("ins", x + "\n") if x.lstrip().startswith("+ ") else h(x + "\n")
                          for x in details]
                 body.append(tag("pre", tag("code", *lines, class_="diff"), aria_label="differences from the lock file"))
             else:
@@ -188,11 +210,6 @@ class _Renderer:
                  join(self.finding(doc, c) for doc, c in self.findings) if self.findings
                  else tag("p", "None: every check holds."))
         return page.render()
-
-
-def _esc_line(x: str) -> str:
-    from .html import escape
-    return escape(x + "\n")
 
 
 def render(data: dict[str, Any], out_dir: str) -> str:

@@ -191,8 +191,8 @@ class Field:
         return f"<{type(self).__name__} {self.name} xml={self.xml!r}>"
 
     def text(self, value: Any) -> str:
-        s = self.conv.format(value)
-        return s if self.raw else esc(s)
+        s = value if value.__class__ is str else self.conv.format(value)
+        return s if self.raw else s.translate(_ESC)
 
 
 class Attr(Field):
@@ -310,6 +310,8 @@ class Element:
     _nested: ClassVar[tuple[Field, ...]]
     _names: ClassVar[frozenset[str]]
     _read_children: ClassVar[tuple[Field, ...]]
+    _attr_fields: ClassVar[tuple[Field, ...]]
+    _child_fields: ClassVar[tuple[Field, ...]]
     _variants: ClassVar[bool] = False
     _checks: ClassVar[bool] = False
 
@@ -329,6 +331,8 @@ class Element:
         cls._nested = tuple(f for f in cls.fields if f.kind in ("child", "children"))
         cls._names = frozenset(f.name for f in cls.fields)
         cls._read_children = tuple(f for f in cls.fields if f.kind not in ("attr", "text") and f.read)
+        cls._attr_fields = tuple(f for f in cls.fields if f.kind == "attr")
+        cls._child_fields = tuple(f for f in cls.fields if f.kind not in ("attr", "text"))
         # hooks that most classes leave alone are not called at all
         cls._variants = cls.variant_for.__func__ is not Element.variant_for.__func__  # type: ignore[attr-defined]
         cls._checks = cls.parsed is not Element.parsed
@@ -443,24 +447,22 @@ class Element:
     def write(self, out: list[str], tag: str, indent: int) -> None:
         pad = " " * indent
         head = [pad, "<", tag]
-        for f in self.fields:
-            if f.kind == "attr":
-                v = getattr(self, f.name)
-                if self.shows(f, v):
-                    head.append(f" {f.xml}='{f.text(v)}'")
+        d = self.__dict__
+        for f in self._attr_fields:
+            v = d[f.name]
+            if (f.show(self) if f.show is not None else v is not None and v is not False):
+                head.append(f" {f.xml}='{f.text(v)}'")
         text_f = self._text
         if text_f is not None:
-            v = getattr(self, text_f.name)
+            v = d[text_f.name]
             out.append("".join(head))
             out.append(f">{text_f.text(v) if v is not None else ''}</{tag}>\n")
             return
         body: list[str] = []
         cpad = " " * (indent + 2)
-        for f in self.fields:
+        for f in self._child_fields:
             kind = f.kind
-            if kind == "attr" or kind == "text":
-                continue
-            v = getattr(self, f.name)
+            v = d[f.name]
             if kind == "children":
                 for item in v:
                     if item.listed():
@@ -526,6 +528,11 @@ class Element:
         return all(getattr(self, f.name) == getattr(other, f.name) for f in self.fields)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def xml_error(message: str) -> str:
+    """libvirt's VIR_ERR_XML_ERROR wording around a message."""
+    return f"XML description for {message} is not well formed or invalid"
 
 
 def _convert(obj: Element, f: Field, text: str) -> Any:

@@ -4,9 +4,13 @@ Field order is libvirt 0.8.3's virDomainDefFormat order.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from lxml import etree
 
 from . import cvalues
+from .balloon import MemBalloon
 from .base import (
     Attr,
     Child,
@@ -24,9 +28,15 @@ from .base import (
 )
 from .chardev import CharDev
 from .controller import Controller
-from .devices_misc import Filesystem, Graphics, Hostdev, Input, MemBalloon, Sound, Video, Watchdog
 from .disk import Disk
+from .filesystem import Filesystem
+from .graphics import Graphics
+from .hostdev import Hostdev
+from .input import Input
 from .net import Interface
+from .sound import Sound
+from .video import Video
+from .watchdog import Watchdog
 
 VIRT_TYPES = ("qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "vserver", "ldom", "test",
               "vmware", "hyperv", "vbox", "one", "phyp")
@@ -118,6 +128,11 @@ class MemoryBacking(Element):
 class Vcpu(Element):
     cpuset = Attr("cpuset", CpuSet(), read=False)
     count = Text("vcpu", CInt("ul"), 1)
+
+    def printable(self) -> None:
+        """virDomainCpuSetFormat cannot print an empty mask (and fails without a message)."""
+        if self.cpuset is not None and not self.cpuset:
+            raise self.error("the cpuset leaves no CPU")
 
 
 class OsType(Element):
@@ -313,9 +328,33 @@ class Devices(Element):
     memballoon = Child("memballoon", MemBalloon, read=False)
 
 
+_XPATHS: dict[str, etree.XPath] = {}
+
+
+def _xpath(elem: etree._Element, expr: str):  # noqa: ANN202 - an XPath result
+    """``expr`` evaluated at ``elem``; expressions are compiled once per process."""
+    compiled = _XPATHS.get(expr)
+    if compiled is None:
+        compiled = _XPATHS[expr] = etree.XPath(expr)
+    return compiled(elem)
+
+
+_FIRST_CHILD = re.compile(r"string\(\./([A-Za-z_]+)\[1\]\)")
+
+
+#: the kinds of device in the order virDomainDefParseXML reads them
+_DEVICE_ORDER = tuple(Devices.__dict__[n] for n in (
+    "disks", "controllers", "filesystems", "interfaces", "parallels", "serials", "consoles",
+    "channels", "inputs", "graphics", "sounds", "videos", "hostdevs", "watchdog", "memballoon"))
+
+
 def _xstring(elem: etree._Element, expr: str) -> str | None:
     """virXPathString: the XPath string, or None when it is empty."""
-    return str(elem.xpath(expr)) or None
+    m = _FIRST_CHILD.fullmatch(expr)
+    if m is not None:  # string(./tag[1]): the text of the first such child, without XPath
+        child = first_child(elem, m.group(1))
+        return (string_value(child) or None) if child is not None else None
+    return str(_xpath(elem, expr)) or None
 
 
 class Domain(Element):
@@ -336,7 +375,7 @@ class Domain(Element):
                                 and d.bootloader_args is not None)
     os = Child("os", Os, read=False)
     features = Child("features", Features, read=False)
-    cpu = Child("cpu", Cpu)
+    cpu = Child("cpu", Cpu, read=False)
     clock = Child("clock", Clock, read=False)
     on_poweroff = TextChild("on_poweroff", default="destroy", read=False)
     on_reboot = TextChild("on_reboot", default="restart", read=False)
@@ -362,7 +401,7 @@ class Domain(Element):
             raise self.error(f"invalid domain type {self.type}")
         self.name = xs("string(./name[1])")
         if self.name is None:
-            raise self.error("missing domain name element")
+            raise self.error("missing domain name information")
         uuid = xs("string(./uuid[1])")
         if uuid is not None:
             try:
@@ -376,10 +415,10 @@ class Domain(Element):
         self.current_memory = _ulong(xs("string(./currentMemory[1])"))
         if self.current_memory is None:
             self.current_memory = self.memory
-        if elem.xpath("./memoryBacking/hugepages"):
+        if _xpath(elem, "./memoryBacking/hugepages"):
             self.memory_backing = MemoryBacking(hugepages=True)
         self._vcpu(elem, xs)
-        feats = elem.xpath("./features/*")
+        feats = _xpath(elem, "./features/*")
         if feats:
             self.features = Features()
             for c in feats:
@@ -395,21 +434,21 @@ class Domain(Element):
         self.clock = self._clock(elem, xs)
         self.bootloader = xs("string(./bootloader)")
         self.bootloader_args = xs("string(./bootloader_args)")
-        nodes = elem.xpath("./os[1]")
+        nodes = _xpath(elem, "./os[1]")
         os_ = self.os = located(Os(), nodes[0] if nodes else None)
         name = xs("string(./os/type[1])")
         if name is not None:
-            nodes = elem.xpath("./os/type[1]")
+            nodes = _xpath(elem, "./os/type[1]")
             os_.type = located(OsType(name=name, arch=xs("string(./os/type[1]/@arch)"),
                                       machine=xs("string(./os/type[1]/@machine)")), nodes[0] if nodes else None)
         for f in ("init", "kernel", "initrd", "cmdline", "root", "loader"):
             setattr(os_, f, xs(f"string(./os/{f}[1])"))
-        os_.boot = [Boot.parse(b, doc) for b in elem.xpath("./os/boot")]
-        self.devices = self._devices(elem, xs)
-        self.seclabel = self._seclabel(elem, xs)
+        os_.boot = [Boot.parse(b, doc) for b in _xpath(elem, "./os/boot")]
+        # the devices, the security label and the CPU come after the guest's OS is
+        # settled against the host (defaults.apply_defaults reads them, in this order)
 
     def _vcpu(self, elem: etree._Element, xs) -> None:  # noqa: ANN001
-        nodes = elem.xpath("./vcpu[1]")
+        nodes = _xpath(elem, "./vcpu[1]")
         self.vcpu = Vcpu(count=1)
         self.vcpu._src = (self._src[0], nodes[0] if nodes else elem)
         count = _ulong(xs("string(./vcpu[1])"))
@@ -421,13 +460,10 @@ class Domain(Element):
                 cpus = CpuSet().parse(cpuset)
             except ValueError as e:
                 raise self.vcpu.error(str(e)) from None
-            if not cpus:
-                # libvirt cannot print an empty CPU mask and fails without a message
-                raise self.vcpu.error(f"cpuset '{cpuset}' leaves no CPU")
             self.vcpu.cpuset = None if len(cpus) == CPUMASK_LEN else cpus
 
     def _clock(self, elem: etree._Element, xs) -> Clock:  # noqa: ANN001
-        nodes = elem.xpath("./clock[1]")
+        nodes = _xpath(elem, "./clock[1]")
         clock = Clock()
         clock._src = (self._src[0], nodes[0] if nodes else elem)
         offset = xs("string(./clock/@offset)")
@@ -437,40 +473,71 @@ class Domain(Element):
             clock.offset = offset
         if clock.offset == "variable":
             # virXPathLongLong on number(): an XPath number that is a whole long long
-            num = float(elem.xpath("number(./clock/@adjustment)"))
+            num = float(_xpath(elem, "number(./clock/@adjustment)"))
             fits = num == num and -(2.0**63) <= num < 2.0**63  # NaN and out-of-range casts fail
             clock.adjustment = int(num) if fits and int(num) == num else 0
         elif clock.offset == "timezone":
             clock.timezone = xs("string(./clock/@timezone)")
             if clock.timezone is None:
                 raise clock.error("missing 'timezone' attribute for clock with offset='timezone'")
-        clock.timers = [Timer.parse(t, self._src[0]) for t in elem.xpath("./clock/timer")]
+        clock.timers = [Timer.parse(t, self._src[0]) for t in _xpath(elem, "./clock/timer")]
         return clock
 
-    def _devices(self, elem: etree._Element, xs) -> Devices:  # noqa: ANN001
+    # ---- the parts read after the OS (virDomainDefParseXML's order)
+    @property
+    def source_element(self) -> etree._Element | None:
+        return self._src[1] if self._src is not None else None
+
+    def read_devices(self, on_item: Callable[[str, Element], None]) -> Devices:
+        """./devices/TAG for every kind of device, in libvirt's order; ``on_item(kind,
+        device)`` runs after each device is read (the rules that need the guest)."""
+        elem = self._src[1]
         doc = self._src[0]
-        nodes = elem.xpath("./devices[1]")
-        devs = Devices()
-        devs._src = (doc, nodes[0] if nodes else elem)
-        devs.emulator = xs("string(./devices/emulator[1])")
-        for f in devs.fields:
-            if f.kind == "children" and f.xml != "console":
-                setattr(devs, f.name, [f.cls.parse(e, doc) for e in elem.xpath(f"./devices/{f.xml}")])  # type: ignore[attr-defined]
-        console = elem.xpath("./devices/console[1]")
-        devs.consoles = [CharDev.parse(console[0], doc)] if console else []
-        for tag, what, cls in (("watchdog", "watchdog device", Watchdog),
-                               ("memballoon", "memory balloon device", MemBalloon)):
-            found = elem.xpath(f"./devices/{tag}")
-            if len(found) > 1:
-                raise devs.error(f"only a single {what} is supported")
-            if found:
-                setattr(devs, tag, cls.parse(found[0], doc))
+        blocks = [c for c in elem if c.tag == "devices"]
+        devs = self.devices = Devices()
+        devs._src = (doc, blocks[0] if blocks else elem)
+        devs.emulator = _xstring(elem, "string(./devices/emulator[1])")
+        on_item("emulator", devs)
+        # ./devices/TAG: the TAG children of every <devices>, in document order
+        found: dict[str, list[etree._Element]] = {}
+        for block in blocks:
+            for c in block:
+                found.setdefault(c.tag, []).append(c)  # type: ignore[arg-type]
+        for f in _DEVICE_ORDER:
+            kind = f.name
+            if kind in ("watchdog", "memballoon"):
+                items = found.get(f.xml, [])
+                if len(items) > 1:
+                    what = "watchdog device" if kind == "watchdog" else "memory balloon device"
+                    raise devs.error(f"only a single {what} is supported")
+                nodes = items
+            elif kind == "consoles":
+                nodes = found.get("console", [])[:1]
+            else:
+                nodes = found.get(f.xml, [])
+            items_read = []
+            for node in nodes:
+                item = f.cls.parse(node, doc)  # type: ignore[attr-defined]
+                items_read.append(item)
+                on_item(kind, item)
+            if f.kind == "child":
+                setattr(devs, kind, items_read[0] if items_read else None)
+            else:
+                setattr(devs, kind, items_read)
+            on_item(kind, devs)  # the kind is complete
         return devs
+
+    def read_seclabel(self) -> SecLabel | None:
+        return self._seclabel(self._src[1], lambda e: _xstring(self._src[1], e))
+
+    def read_cpu(self) -> Cpu | None:
+        node = first_child(self._src[1], "cpu")
+        return Cpu.parse(node, self._src[0]) if node is not None else None
 
     def _seclabel(self, elem: etree._Element, xs) -> SecLabel | None:  # noqa: ANN001
         """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is
         generated at start-up, so only a static one keeps (and needs) its details."""
-        nodes = elem.xpath("./seclabel")
+        nodes = _xpath(elem, "./seclabel")
         if not nodes:
             return None
         label = SecLabel()
@@ -491,6 +558,13 @@ class Domain(Element):
         return label
 
     def to_xml(self) -> str:
+        """virDomainDefFormat. Its failures (an element its formatter cannot print) are
+        libvirt's too, and only here: the command-line builder never formats, so it
+        builds such a domain (and leaves the element out)."""
+        for el in self.walk():
+            check = getattr(el, "printable", None)
+            if check is not None:
+                check()
         return self.format("domain")
 
     # ---- convenience views

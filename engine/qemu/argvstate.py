@@ -20,7 +20,7 @@ _UUID_NS = uuid.UUID("0b4c8e1e-3a0e-5d1c-9a43-6a1b2f7c5e10")
 
 
 @dataclass(frozen=True)
-class Warning:
+class ConversionWarning:
     """A located warning: an argument libvirt dropped during the conversion."""
 
     message: str
@@ -54,7 +54,7 @@ class ArgvState:
     fullscreen: bool = False
     video: str = "cirrus"
     nvirtio: int = 0
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[ConversionWarning] = field(default_factory=list)
     #: the word being handled (its value, for an option with one)
     tok: Token | None = None
 
@@ -92,4 +92,4 @@ class ArgvState:
         line, col = (tok.line, tok.col) if tok is not None else (1, 1)
         if self.options.strict:
             raise ConfigError(f"{message} (refused with --strict)", path=self.path, line=line, column=col)
-        self.warnings.append(Warning(message, self.path, line, col))
+        self.warnings.append(ConversionWarning(message, self.path, line, col))

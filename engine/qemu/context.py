@@ -84,13 +84,27 @@ class Build:
         self.out.env.append((name, value))
 
     def check(self) -> None:
-        """Refuse the command line if any value cannot be passed safely (see escape.py)."""
+        """Refuse the command line if any value cannot be passed safely (see escape.py),
+        located at the element the value came from."""
         if _UNSAFE.search("\x1f".join(self.out.argv)) or any(
                 _UNSAFE.search(v) for _, v in self.out.env):
-            for name, v in self.out.env:
-                check_value(v, f"environment variable {name}")
-            for v in self.out.argv:
-                check_value(v, "command-line argument")
+            try:
+                for name, v in self.out.env:
+                    check_value(v, f"environment variable {name}")
+                for v in self.out.argv:
+                    check_value(v, "command-line argument")
+            except Refused as e:
+                raise self.refuse(e.message, self._holder_of_unsafe_text()) from None
+
+    def _holder_of_unsafe_text(self) -> Any:
+        """The element of the domain whose own value holds the character (else the domain)."""
+        for el in self.dom.walk():
+            for f in el.fields:
+                if f.kind in ("attr", "text", "textchild"):
+                    v = getattr(el, f.name)
+                    if isinstance(v, str) and _UNSAFE.search(v):
+                        return el
+        return self.dom
 
     def warn(self, why: str, dev: Any = None) -> None:
         """libvirt builds but drops something the document says (the capability set

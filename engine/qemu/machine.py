@@ -74,8 +74,8 @@ def _accelerator_warnings(b: Build) -> None:
     if t == "kvm" and not (b.has("enable-kvm") or b.has("kvm")):
         b.warn("a kvm domain on a QEMU with neither -enable-kvm nor KVM built in: "
                "libvirt 0.8.3 starts it without KVM", b.dom)
-    elif t == "kqemu":
-        b.warn("a kqemu domain: libvirt 0.8.3 passes QEMU no option to enable kqemu", b.dom)
+    elif t == "kqemu" and not b.has("kqemu"):
+        b.warn("a kqemu domain on a QEMU without kqemu: libvirt 0.8.3 starts it without kqemu", b.dom)
 
 
 def add_no_defaults(b: Build) -> None:
