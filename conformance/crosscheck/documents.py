@@ -1,7 +1,8 @@
 """The documents of a crosscheck, with the values libvirt draws at random pinned.
 
-libvirt draws a random UUID for a domain without ``<uuid>`` and a random MAC for
-a NIC without ``<mac>``; the engine derives them instead (a deliberate
+libvirt draws a random UUID for a domain without ``<uuid>``, a random MAC for
+a NIC without ``<mac>`` and a random instance UUID for an 802.1Qbg virtual port
+without ``instanceid``; the engine derives them instead (a deliberate
 difference). Both sides are given the document with those values written in,
 derived from the document itself, so that a run compares rules, not dice.
 """
@@ -52,6 +53,11 @@ def pin_random(text: str) -> str:
             nic.insert(0, mac)
             if mac.tail is None and len(nic) > 1:
                 mac.tail = nic[1].tail
+            changed = True
+    for k, params in enumerate(root.iterfind("devices/interface/virtualport[@type='802.1Qbg']/parameters")):
+        if params.get("instanceid") is None:
+            d = hashlib.sha256(f"{digest}:{k}".encode()).hexdigest()
+            params.set("instanceid", f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}")
             changed = True
     if not changed:
         return text
