@@ -62,6 +62,44 @@ def test_a_campaign_of_no_time_is_a_usage_error(seconds: str) -> None:
     assert main(["fuzz", "--seconds", seconds]) == 2
 
 
+def test_a_campaign_of_n_examples_checks_n(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["fuzz", "--examples", "0"]) == 2
+    capsys.readouterr()
+    rc = main(["fuzz", "--examples", "30", "--seed", "2", "--json", "--property", "validates"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0 and report["examples"] == 30 and report["per_property"]["validates"]["examples"] == 30
+
+
+def test_batched_properties_get_documents_in_batches(capsys: pytest.CaptureFixture[str]) -> None:
+    """A property with a batch form (the oracle's) gets many documents per call, each
+    outcome counted as an example, a skip or a failure of its document."""
+    from virtconform.conformance.campaign import properties as P
+    calls: list[int] = []
+
+    def batch(xmls: list[str]) -> list[BaseException | None]:
+        calls.append(len(xmls))
+        return [P.Skip("planted: odd") if len(x) % 2 else None for x in xmls]
+
+    def single(xml: str) -> None:
+        outcome = batch([xml])[0]
+        if outcome is not None:
+            raise outcome
+    P.register(P.Property("batched", single, kinds=P.BOTH, batch=batch, max_skip=1.0))
+    try:
+        rc = main(["fuzz", "--seconds", "2", "--json", "--property", "batched,validates", "--seed", "3"])
+    finally:
+        del P.PROPERTIES["batched"]
+    report = json.loads(capsys.readouterr().out)
+    per = report["per_property"]["batched"]
+    assert rc == 0
+    assert per["examples"] + per["skipped"] == sum(calls)
+    assert per["skipped"] == per["skip_reasons"]["planted: odd"] > 0 and per["examples"] > 0
+    assert max(calls) > 1
+    assert per["examples"] + per["skipped"] == report["per_property"]["validates"]["examples"]
+
+
 def test_unknown_property_is_a_usage_error() -> None:
     assert main(["fuzz", "--seconds", "1", "--property", "nope"]) == 2
 
@@ -179,8 +217,9 @@ def test_workers_share_failures_and_coverage_through_redis(redis_url: str, tmp_p
 
     from virtconform.conformance.campaign.database import failures_key, open_database
     prop = ["--property", "validates,no-option-injection"]
-    # two workers on the same server, different seeds, at the same time
-    procs = [subprocess.Popen(CLI + ["fuzz", "--json", "--seconds", "3", "--seed", str(s), "--database",
+    # two workers on the same server, different seeds, at the same time; a number of
+    # examples, not of seconds, so that what they check does not depend on the machine's load
+    procs = [subprocess.Popen(CLI + ["fuzz", "--json", "--examples", "300", "--seed", str(s), "--database",
                                      redis_url, *prop], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for s in (1, 2)]
     reports = []
@@ -239,3 +278,15 @@ def test_byte_reproducers_replay(tmp_path: Path) -> None:
     write_reproducer(tmp_path, "bytes-qemu-conf-001", {"target": "qemu-conf", "error": "x", "data": b"a = 1\n"})
     assert main(["fuzz", "--replay", str(tmp_path)]) == 0
     assert os.path.exists(tmp_path / "bytes-qemu-conf-001.bin")
+
+
+def test_byte_fuzzing_instruments_the_target_reader_only() -> None:
+    """atheris' include list keeps top-level packages only: the rest of the project is
+    excluded by name, so coverage (and the instrumentation's cost) is the reader's."""
+    from virtconform.conformance.campaign.bytefuzz import outside_modules
+    outside = set(outside_modules("argv"))
+    assert {"virtconform.engine.model.domain", "virtconform.engine.schema", "virtconform.conformance.campaign.runner",
+            "virtconform.engine"} <= outside
+    assert not {"virtconform.engine.qemu.argvparse", "virtconform.engine.qemu", "virtconform.conformance.cli.argv2xml"} \
+        & outside
+    assert "virtconform.engine.model.domain" not in outside_modules("xml")
