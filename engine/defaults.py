@@ -1,11 +1,13 @@
-"""What libvirt 0.8.3 decides after reading a domain (virDomainDefParseXML and friends).
+"""What libvirt 0.8.3 decides while and after reading a domain (virDomainDefParseXML).
 
 Applied to an inactive definition: no ids, no runtime state. The result is what
 libvirt would format back, and what the command-line builder starts from. The
 element-local rules live with the model classes (their ``parsed`` hooks); here
-are the rules that need the whole domain or the host: the guest's OS against
-the capabilities, the devices that depend on the OS type, the implicit
-devices and controllers.
+are the rules that need the whole domain or the host, in libvirt's order (which
+decides the first error of a document with several): the guest's OS against the
+capabilities, then each kind of device with the rules that depend on the guest,
+the security label, the CPU, the implicit controllers; last what libvirt's
+formatter cannot print.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import uuid as _uuid
 from typing import Protocol
 
 from .model.address import DriveAddress, VirtioSerialAddress
+from .model.base import Element
 from .model.chardev import CharDev
 from .model.controller import Controller
 from .model.devices_misc import Input, MemBalloon, Video, VideoModel, default_video_ram, default_video_type
@@ -38,17 +41,31 @@ def generated_uuid(name: str) -> str:
 
 
 def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
-    """Fill in libvirt's defaults in place; raise located ConfigErrors like libvirt."""
+    """Fill in libvirt's defaults in place; raise located ConfigErrors like libvirt.
+
+    A domain read from XML (``Domain.parse``) has its devices, security label and
+    CPU read here, after its OS; a domain built by hand keeps the ones it has."""
     dom.id = None
     if dom.uuid is None:
         dom.uuid = generated_uuid(dom.name)
-    _os_defaults(dom, caps)
     if dom.clock is None:
         dom.clock = Clock(offset="utc")
-    if dom.devices is None:
-        dom.devices = Devices()
-        dom.devices._src = dom._src
-    _device_defaults(dom, caps)
+    _os_defaults(dom, caps)
+    rules = _DeviceRules(dom, caps)
+    if dom.devices is None and dom.source_element is not None:
+        dom.read_devices(rules.on_item)
+        dom.seclabel = dom.read_seclabel()
+        dom.cpu = dom.read_cpu()
+    else:
+        if dom.devices is None:
+            dom.devices = Devices()
+            dom.devices._src = dom._src
+        rules.replay(dom.devices)
+    add_implicit_controllers(dom.devices)
+    for el in dom.walk():
+        check = getattr(el, "printable", None)
+        if check is not None:
+            check()
     return dom
 
 
@@ -59,9 +76,10 @@ def _os_defaults(dom: Domain, caps: GuestCaps) -> None:
         os_._src = dom._src
     if os_.type is None or not os_.type.name:
         if not dom.bootloader:
-            raise dom.error("no OS type")
+            raise dom.error("unknown OS type no OS type")
         if os_.type is None:
             os_.type = OsType()
+            os_.type._src = os_._src
         os_.type.name = "xen"
     t = os_.type
     if dom.type == "xen" and t.name == "linux":
@@ -96,44 +114,73 @@ def _os_defaults(dom: Domain, caps: GuestCaps) -> None:
     os_.boot = [] if dom.bootloader else boots
 
 
-def _device_defaults(dom: Domain, caps: GuestCaps) -> None:
-    devs = dom.devices
-    os_type = dom.os_type
-    if devs.emulator is None:
-        devs.emulator = caps.default_emulator(os_type, dom.arch, dom.type)
-        if devs.emulator is None:
-            raise dom.error(f"no emulator for domain {dom.type} os type {os_type} on architecture {dom.arch}")
-    for i, n in enumerate(devs.interfaces):
-        n.apply_defaults(f"{dom.uuid}/{i}")
-    _chardev_defaults(dom)
-    for inp in devs.inputs:
-        inp.apply_defaults(os_type)
-    # libvirt prints (and QEMU gets) the USB devices only, then the mouse that
-    # comes with the graphics
-    devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
-    if devs.graphics:
-        devs.inputs.append(Input(type="mouse", bus="ps2" if os_type == "hvm" else "xen"))
-    for v in devs.videos:
-        v.apply_defaults(dom.type, os_type)
-    if devs.graphics and not devs.videos:
-        vtype = default_video_type(dom.type, os_type)
-        if vtype is None:
-            raise dom.error("cannot determine default video type")
-        devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype), heads=1))]
-    for h in devs.hostdevs:
-        h.apply_defaults()
-    if devs.memballoon is None and dom.type in ("xen", "qemu", "kqemu", "kvm"):
-        devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
-    add_implicit_controllers(devs)
+class _DeviceRules:
+    """The rules libvirt applies to each device as it reads it, and to each kind of
+    device once all are read (``on_item(kind, devices)``)."""
+
+    def __init__(self, dom: Domain, caps: GuestCaps) -> None:
+        self.dom = dom
+        self.caps = caps
+        self.seen: dict[str, int] = {}
+
+    def replay(self, devs: Devices) -> None:
+        """The same rules over a domain's existing devices (a domain built by hand)."""
+        self.on_item("emulator", devs)
+        for kind in ("interfaces", "inputs", "videos", "hostdevs"):
+            for item in getattr(devs, kind):
+                self.on_item(kind, item)
+        for kind in ("parallels", "serials", "consoles", "channels", "inputs", "graphics", "videos",
+                     "memballoon"):
+            self.on_item(kind, devs)
+
+    def on_item(self, kind: str, item: Element) -> None:
+        dom = self.dom
+        devs = dom.devices
+        done = item is devs  # the whole kind has been read
+        if kind == "emulator" and devs.emulator is None:
+            devs.emulator = self.caps.default_emulator(dom.os_type, dom.arch, dom.type)
+            if devs.emulator is None:
+                raise dom.error(f"no emulator for domain {dom.type} os type {dom.os_type} "
+                                f"on architecture {dom.arch}")
+        elif kind == "interfaces" and not done:
+            n = self.seen["interfaces"] = self.seen.get("interfaces", -1) + 1
+            item.apply_defaults(f"{dom.uuid}/{n}")  # type: ignore[attr-defined]
+        elif kind in ("parallels", "serials") and done:
+            for i, chr_ in enumerate(getattr(devs, kind)):
+                chr_.target.port = i
+        elif kind == "consoles" and done:
+            _console(dom)
+        elif kind == "channels" and done:
+            _channel_ports(devs)
+        elif kind == "inputs":
+            if not done:
+                item.apply_defaults(dom.os_type)  # type: ignore[attr-defined]
+            else:
+                # libvirt prints (and QEMU gets) the USB devices only
+                devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
+        elif kind == "graphics" and done and devs.graphics:
+            # the mouse that comes with the graphics
+            devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+        elif kind == "videos":
+            if not done:
+                item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]
+            elif devs.graphics and not devs.videos:
+                vtype = default_video_type(dom.type, dom.os_type)
+                if vtype is None:
+                    raise dom.error("cannot determine default video type")
+                devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype),
+                                                      heads=1))]
+        elif kind == "hostdevs" and not done:
+            item.apply_defaults()  # type: ignore[attr-defined]
+        elif kind == "memballoon" and done and devs.memballoon is None \
+                and dom.type in ("xen", "qemu", "kqemu", "kvm"):
+            devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
 
 
-def _chardev_defaults(dom: Domain) -> None:
-    """Ports follow positions; an HVM console is the first serial port; virtio
-    channels sit on a virtio-serial port (the next free one when none is given)."""
+def _console(dom: Domain) -> None:
+    """The console is port 0; an HVM guest's console is its first serial port (or nothing
+    when it has one), and its first serial port is echoed as the console."""
     devs = dom.devices
-    for items in (devs.serials, devs.parallels):
-        for i, chr_ in enumerate(items):
-            chr_.target.port = i
     console = devs.consoles[0] if devs.consoles else None
     if console is not None:
         console.target.port = 0
@@ -145,21 +192,26 @@ def _chardev_defaults(dom: Domain) -> None:
     if console is None and devs.serials:
         console = devs.serials[0].as_console()
     devs.consoles = [console] if console is not None else []
+
+
+def _channel_ports(devs: Devices) -> None:
+    """A virtio channel sits on a virtio-serial port: with none given, the next after the
+    highest of the channels before it on its controller and bus (the first is 0)."""
     for i, ch in enumerate(devs.channels):
-        if ch.target is not None and ch.target.kind == "virtio" and ch.address is None:
+        virtio = ch.target is not None and ch.target.kind == "virtio"
+        if virtio and ch.address is None:
             ch.address = VirtioSerialAddress(type="virtio-serial", controller=0, bus=0, port=0)
         addr = ch.virtio_serial
-        if addr is not None and ch.target is not None and ch.target.kind == "virtio" and addr.port == 0:
-            maxport = -1
-            for prev in devs.channels[:i]:
-                pa = prev.virtio_serial
-                if pa is not None and prev.target is not None and prev.target.kind == "virtio" \
-                        and pa.controller == addr.controller and pa.bus == addr.bus \
-                        and _int32(pa.port) > maxport:
-                    maxport = _int32(pa.port)
-            addr.port = (maxport + 1) & 0xFFFFFFFF
-    for chr_ in (*devs.serials, *devs.parallels, *devs.consoles, *devs.channels):
-        chr_.check_target()
+        if addr is None or not virtio or addr.port != 0:
+            continue
+        maxport = -1
+        for prev in devs.channels[:i]:
+            pa = prev.virtio_serial
+            if pa is not None and prev.target is not None and prev.target.kind == "virtio" \
+                    and pa.controller == addr.controller and pa.bus == addr.bus \
+                    and _int32(pa.port) > maxport:
+                maxport = _int32(pa.port)
+        addr.port = (maxport + 1) & 0xFFFFFFFF
 
 
 def _int32(v: int) -> int:

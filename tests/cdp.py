@@ -74,7 +74,11 @@ class Browser:
         self._next = 0
         self._events: list[dict[str, Any]] = []
         self.visits: dict[str, Visit] = {}
-        self.version = self.call("Browser.getVersion")["product"]
+        try:
+            self.version = self.call("Browser.getVersion")["product"]
+        except BrowserError:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ the protocol
     def _send(self, msg: dict[str, Any]) -> None:
@@ -184,7 +188,7 @@ class Browser:
     def close(self) -> None:
         try:
             self._send({"id": self._next + 1, "method": "Browser.close", "params": {}})
-        except OSError:
+        except OSError:  # already gone
             pass
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -106,6 +106,20 @@ P += [dom(body=HVM + c) for c in ["<seclabel type='dynamic'/>", "<seclabel model
       "<seclabel type='static' model='m'><label></label></seclabel>", "<seclabel type='static'><label>x</label></seclabel>",
       "<seclabel type='static' model='m'><label>a</label><label>b</label></seclabel>", "<seclabel/><seclabel type='static' model='m'><label>x</label></seclabel>"]]
 
+# other hypervisors: defaults of the guest capabilities, default video per hypervisor
+for _t in ("lxc", "openvz", "test", "uml", "vbox", "vmware", "one", "phyp", "hyperv", "vserver", "ldom", "xen"):
+    P += [dom(f"<domain type='{_t}'>", "<os><type arch='i686'>hvm</type></os><devices><graphics type='vnc'/>"
+              "<input type='tablet' bus='usb'/></devices>"),
+          dom(f"<domain type='{_t}'>", "<os><type arch='x86_64'>xen</type><kernel>/k</kernel></os>"
+              "<devices><graphics type='sdl'/><video/></devices>"),
+          dom(f"<domain type='{_t}'>", "<os><type>hvm</type></os>")]
+P += [dom("<domain type='xen'>", "<os><type arch='x86_64'>linux</type><kernel>/k</kernel></os>"
+          "<devices><input type='mouse'/><graphics type='vnc'/></devices>"),
+      dom("<domain type='kvm'>", "<bootloader>/b</bootloader><os><type>hvm</type><boot dev='cdrom'/><kernel>/k</kernel></os>"),
+      dom(body="<os><type arch='i686'>hvm</type><loader>/l</loader><boot dev='fd'/><boot dev='fd'/><boot dev='cdrom'/>"
+               "<boot dev='hd'/><boot dev='network'/></os>"),
+      dom("<domain type='vmware'>", HVM + "<devices><graphics type='vnc'/><video><model type='vga'/></video><video/></devices>")]
+
 
 DEVICE_PROBES: list[str] = []
 P = DEVICE_PROBES

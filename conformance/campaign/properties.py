@@ -246,8 +246,14 @@ _COMMA_OPTIONS = frozenset(_ID_OPTIONS + ("-name", "-net", "-serial", "-parallel
                                           "-smp", "-usbdevice", "-pcidevice", "-sdl", "-boot"))
 
 
+#: values of those options QEMU takes as they are (a file or device name, no option syntax)
+_RAW_VALUES = {"-serial": ("file:", "pipe:", "/"), "-parallel": ("file:", "pipe:", "/"),
+               "-usbdevice": ("disk:",)}
+
+
 def _option_values(argv: list[str]) -> list[tuple[str, list[str]]]:
-    return [(argv[i], qemu_options(argv[i + 1])) for i in range(len(argv) - 1) if argv[i] in _COMMA_OPTIONS]
+    return [(argv[i], qemu_options(argv[i + 1])) for i in range(len(argv) - 1)
+            if argv[i] in _COMMA_OPTIONS and not argv[i + 1].startswith(_RAW_VALUES.get(argv[i], "\0"))]
 
 
 def prop_unique_ids(xml: str) -> None:

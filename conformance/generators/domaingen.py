@@ -54,7 +54,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "hypervisor": {"qemu": 8, "kvm": 6, "kqemu": 1, "xen": 0, "lxc": 0, "openvz": 0, "test": 0},
     "guest": {"hvmGuest": 8, "paravirtGuest": 2, "containerGuest": 0},
     # filesystems are for containers: the QEMU driver refuses them
-    "devices": {"disk": 5, "controller": 3, "filesystem": 0.3, "interface": 4, "input": 2,
+    "devices": {"disk": 5, "controller": 3, "filesystem": 0.3, "nic": 4, "input": 2,
                 "graphics": 2, "video": 2, "sound": 2, "hostdev": 2, "serial": 3,
                 "parallel": 2, "console": 2, "channel": 3},
     "nic": {"user": 4, "ethernet": 3, "bridge": 1, "network": 1, "direct": 1, "internal": 1,
@@ -248,6 +248,8 @@ class Refiner:
         self.memory()
         self.clock()
         dev = self.root.find("devices")
+        if dev is None and self.hostile:
+            dev = etree.SubElement(self.root, "devices")
         if dev is None:
             return
         self.singletons(dev)

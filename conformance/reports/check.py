@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .html import Cell, Html, Page, figure, file_href, join, number, table, tag
+from .html import Cell, Html, Page, figure, file_href, h, join, number, table, tag
 from .svg import Segment, stacked_bars
 
 #: state -> (mark, words, css class, fill, failing)
@@ -166,7 +166,7 @@ class _Renderer:
         if details:
             if any(x.lstrip().startswith(("- ", "+ ")) for x in details):
                 lines = [tag("del", x + "\n") if x.lstrip().startswith("- ") else
-                         tag("ins", x + "\n") if x.lstrip().startswith("+ ") else Html(_esc_line(x))
+                         tag("ins", x + "\n") if x.lstrip().startswith("+ ") else h(x + "\n")
                          for x in details]
                 body.append(tag("pre", tag("code", *lines, class_="diff"), aria_label="differences from the lock file"))
             else:
@@ -201,11 +201,6 @@ class _Renderer:
                  join(self.finding(doc, c) for doc, c in self.findings) if self.findings
                  else tag("p", "None: every check holds."))
         return page.render()
-
-
-def _esc_line(x: str) -> str:
-    from .html import escape
-    return escape(x + "\n")
 
 
 def render(data: dict[str, Any], out_dir: str) -> str:

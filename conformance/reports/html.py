@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 _SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
@@ -307,6 +308,7 @@ class Page:
         return f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n{head}\n</head>\n<body>\n{body}\n</body>\n</html>\n"
 
 
+@lru_cache(maxsize=8192)  # the same documents are linked from many patterns
 def file_href(path: str, base_dir: str) -> str:
     """A link from a page in ``base_dir`` to a local file, relative so the page and the files
     can move together (a CI artefact, a copied directory)."""

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .html import Html, h, join, tag
+from .html import Html, h, join
 
 #: Okabe-Ito: told apart by people with the common colour-vision deficiencies
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
@@ -228,9 +228,3 @@ def matrix(id: str, title: str, desc: str, rows: Sequence[str], cols: Sequence[s
 
 def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[:max(1, chars - 1)] + "…"
-
-
-def legend(items: Sequence[tuple[str, str]]) -> Html:
-    """A legend in HTML (colour swatch and its meaning), for tables coloured by state."""
-    return tag("ul", *[tag("li", tag("span", "", class_=f"swatch {cls}", aria_hidden="true"), text)
-                       for cls, text in items], class_="legend")

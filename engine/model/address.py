@@ -77,6 +77,15 @@ _VARIANTS: dict[str, type[Element]] = {
 }
 
 
+def read_address(owner: Element, elem: etree._Element) -> Address | None:
+    """virDomainDeviceInfoParseXML: the device's first <address>, at the point of its
+    parser where libvirt reads it."""
+    for c in elem:
+        if c.tag == "address":
+            return Address.parse(c, owner._src[0] if owner._src is not None else None)
+    return None
+
+
 def pci(slot: int, function: int = 0) -> PciAddress:
     return PciAddress(type="pci", domain=0, bus=0, slot=slot, function=function)
 

@@ -530,6 +530,11 @@ class Element:
     __hash__ = None  # type: ignore[assignment]
 
 
+def xml_error(message: str) -> str:
+    """libvirt's VIR_ERR_XML_ERROR wording around a message."""
+    return f"XML description for {message} is not well formed or invalid"
+
+
 def _convert(obj: Element, f: Field, text: str) -> Any:
     try:
         return f.conv.parse(text)

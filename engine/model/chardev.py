@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .address import Address, VirtioSerialAddress
-from .base import Attr, AttrChild, Child, Children, CInt, Element, Signed
+from .address import Address, VirtioSerialAddress, read_address
+from .base import Attr, AttrChild, Child, Children, CInt, Element, Signed, xml_error
 
 CHR_TYPES = ("null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp", "tcp", "unix")
 #: virDomainChrTarget: what a <target type='...'> of a channel may name
@@ -62,7 +62,7 @@ class CharDev(Element):
     sources = Children("source", ChrSource, read=False)
     protocol = AttrChild("protocol", "type", read=False)
     target = Child("target", ChrTarget, read=False)
-    address = Child("address", Address)
+    address = Child("address", Address, read=False)
 
     @property
     def element_name(self) -> str:
@@ -179,28 +179,29 @@ class CharDev(Element):
             self.sources = [ChrSource(mode="bind" if listen else "connect", path=path)]
         else:
             self.sources = []
+        self.address = read_address(self, elem)
 
     def _target(self, elem: etree._Element, target: ChrTarget | None) -> ChrTarget:
         """virDomainChrDefParseTargetXML: a channel's first <target> names its kind."""
         if target is None:
             kind = elem.get("type")
             if kind is None:
-                raise self.error("character device target does not define a type")
+                raise self.error(xml_error("character device target does not define a type"))
             if kind not in TARGET_KINDS:
-                raise self.error(f"unknown target type for character device: {kind}")
+                raise self.error(xml_error(f"unknown target type for character device: {kind}"))
             target = ChrTarget(kind)
         if target.kind == "guestfwd":
             addr = elem.get("address")
             port = elem.get("port")
             if addr is None:
-                raise self.error("guestfwd channel does not define a target address")
+                raise self.error(xml_error("guestfwd channel does not define a target address"))
             family, canonical = inet_addr(addr)
             if family is None:
-                raise self.error(f"{addr} is not a valid address")
+                raise self.error(xml_error(f"{addr} is not a valid address"))
             if family != 4:
                 raise self.error("guestfwd channel only supports IPv4 addresses")
             if port is None:
-                raise self.error("guestfwd channel does not define a target port")
+                raise self.error(xml_error("guestfwd channel does not define a target port"))
             target.address = canonical
             target.port = self._port(port) & 0xFFFF  # kept in a sockaddr: 16 bits
         elif target.kind == "virtio":
@@ -217,7 +218,7 @@ class CharDev(Element):
         except ValueError as e:
             raise self.error(f"XML description for {e} is not well formed or invalid") from None
 
-    def check_target(self) -> None:
+    def printable(self) -> None:
         """virDomainChrDefFormat cannot print a device whose target kind is unknown."""
         kind = self.target.kind if self.target is not None else "null"
         if kind in ("null", "monitor"):

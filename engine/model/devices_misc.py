@@ -142,13 +142,15 @@ def default_video_type(virt_type: str, os_type: str) -> str | None:
         return "xen" if os_type in ("xen", "linux") else "cirrus"
     if virt_type == "vbox":
         return "vbox"
+    if virt_type == "vmware":
+        return "vmvga"
     return None
 
 
 def default_video_ram(virt_type: str, model: str) -> int:
-    """virDomainVideoDefaultRAM: QEMU's odd 9 MB, Xen PVFB's 4 MB."""
+    """virDomainVideoDefaultRAM: QEMU's odd 9 MB, VirtualBox's 8, VMware's and Xen PVFB's 4."""
     if model in ("vga", "cirrus", "vmvga"):
-        return 8 * 1024 if virt_type == "vbox" else 9 * 1024
+        return {"vbox": 8 * 1024, "vmware": 4 * 1024}.get(virt_type, 9 * 1024)
     if model == "xen":
         return 4 * 1024
     return 0
@@ -267,6 +269,9 @@ class Hostdev(Element):
         self.address = Address.parse(a, doc) if a is not None else None
         if self.type == "pci" and self.address is not None and not isinstance(self.address, PciAddress):
             raise self.error("PCI host devices must use 'pci' address type")
+
+    def printable(self) -> None:
+        """virDomainHostdevDefFormat prints subsystem devices only."""
         if self.mode != "subsystem":
             raise self.error("unexpected hostdev mode 1")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .address import Address, DriveAddress
-from .base import Attr, Child, Children, Element, Enum, Flag, TextChild, Uuid
+from .address import Address, DriveAddress, read_address
+from .base import Attr, Child, Children, Element, Enum, Flag, TextChild, Uuid, xml_error
 
 DISK_TYPES = ("file", "block", "dir")
 DISK_DEVICES = ("disk", "cdrom", "floppy")
@@ -88,15 +88,15 @@ class Secret(Element):
     def parsed(self, elem: etree._Element) -> None:
         """virStorageEncryptionSecretParse."""
         if not self.type:
-            raise self.error("unknown volume encryption secret type")
+            raise self.error(xml_error("unknown volume encryption secret type"))
         if self.type != "passphrase":
-            raise self.error(f"unknown volume encryption secret type {self.type}")
+            raise self.error(xml_error(f"unknown volume encryption secret type {self.type}"))
         if not self.uuid:
-            raise self.error("missing volume encryption uuid")
+            raise self.error(xml_error("missing volume encryption uuid"))
         try:
             self.uuid = Uuid().parse(self.uuid)
         except ValueError:
-            raise self.error(f"malformed volume encryption uuid '{self.uuid}'") from None
+            raise self.error(xml_error(f"malformed volume encryption uuid '{self.uuid}'")) from None
 
 
 class Encryption(Element):
@@ -108,9 +108,9 @@ class Encryption(Element):
 
     def parsed(self, elem: etree._Element) -> None:
         if not self.format:
-            raise self.error("unknown volume encryption format")
+            raise self.error(xml_error("unknown volume encryption format"))
         if self.format not in ("default", "qcow"):
-            raise self.error(f"unknown volume encryption format type {self.format}")
+            raise self.error(xml_error(f"unknown volume encryption format type {self.format}"))
 
 
 class Disk(Element):
@@ -123,7 +123,7 @@ class Disk(Element):
     shareable = Flag("shareable")
     serial = TextChild("serial", keep_empty=True, show=lambda d: d.serial is not None)
     encryption = Child("encryption", Encryption)
-    address = Child("address", Address)
+    address = Child("address", Address, read=False)
 
     # ---- convenience views used by the argv builder
     @property
@@ -203,6 +203,7 @@ class Disk(Element):
         if driver is not None:
             _enum(self, driver.cache, CACHE_MODES, "unknown disk cache mode '%s'")
             _enum(self, driver.error_policy, ERROR_POLICIES, "unknown disk error policy '%s'")
+        self.address = read_address(self, elem)
         self.driver = driver
         self.source = None if source is None else DiskSource(**{want: source})
         self.target = DiskTarget(dev=dev, bus=bus)

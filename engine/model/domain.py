@@ -5,6 +5,7 @@ Field order is libvirt 0.8.3's virDomainDefFormat order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -120,6 +121,11 @@ class MemoryBacking(Element):
 class Vcpu(Element):
     cpuset = Attr("cpuset", CpuSet(), read=False)
     count = Text("vcpu", CInt("ul"), 1)
+
+    def printable(self) -> None:
+        """virDomainCpuSetFormat cannot print an empty mask (and fails without a message)."""
+        if self.cpuset is not None and not self.cpuset:
+            raise self.error("the cpuset leaves no CPU")
 
 
 class OsType(Element):
@@ -329,6 +335,12 @@ def _xpath(elem: etree._Element, expr: str):  # noqa: ANN202 - an XPath result
 _FIRST_CHILD = re.compile(r"string\(\./([A-Za-z_]+)\[1\]\)")
 
 
+#: the kinds of device in the order virDomainDefParseXML reads them
+_DEVICE_ORDER = tuple(Devices.__dict__[n] for n in (
+    "disks", "controllers", "filesystems", "interfaces", "parallels", "serials", "consoles",
+    "channels", "inputs", "graphics", "sounds", "videos", "hostdevs", "watchdog", "memballoon"))
+
+
 def _xstring(elem: etree._Element, expr: str) -> str | None:
     """virXPathString: the XPath string, or None when it is empty."""
     m = _FIRST_CHILD.fullmatch(expr)
@@ -356,7 +368,7 @@ class Domain(Element):
                                 and d.bootloader_args is not None)
     os = Child("os", Os, read=False)
     features = Child("features", Features, read=False)
-    cpu = Child("cpu", Cpu)
+    cpu = Child("cpu", Cpu, read=False)
     clock = Child("clock", Clock, read=False)
     on_poweroff = TextChild("on_poweroff", default="destroy", read=False)
     on_reboot = TextChild("on_reboot", default="restart", read=False)
@@ -382,7 +394,7 @@ class Domain(Element):
             raise self.error(f"invalid domain type {self.type}")
         self.name = xs("string(./name[1])")
         if self.name is None:
-            raise self.error("missing domain name element")
+            raise self.error("missing domain name information")
         uuid = xs("string(./uuid[1])")
         if uuid is not None:
             try:
@@ -425,8 +437,8 @@ class Domain(Element):
         for f in ("init", "kernel", "initrd", "cmdline", "root", "loader"):
             setattr(os_, f, xs(f"string(./os/{f}[1])"))
         os_.boot = [Boot.parse(b, doc) for b in _xpath(elem, "./os/boot")]
-        self.devices = self._devices(elem, xs)
-        self.seclabel = self._seclabel(elem, xs)
+        # the devices, the security label and the CPU come after the guest's OS is
+        # settled against the host (defaults.apply_defaults reads them, in this order)
 
     def _vcpu(self, elem: etree._Element, xs) -> None:  # noqa: ANN001
         nodes = _xpath(elem, "./vcpu[1]")
@@ -441,9 +453,6 @@ class Domain(Element):
                 cpus = CpuSet().parse(cpuset)
             except ValueError as e:
                 raise self.vcpu.error(str(e)) from None
-            if not cpus:
-                # libvirt cannot print an empty CPU mask and fails without a message
-                raise self.vcpu.error(f"cpuset '{cpuset}' leaves no CPU")
             self.vcpu.cpuset = None if len(cpus) == CPUMASK_LEN else cpus
 
     def _clock(self, elem: etree._Element, xs) -> Clock:  # noqa: ANN001
@@ -467,30 +476,56 @@ class Domain(Element):
         clock.timers = [Timer.parse(t, self._src[0]) for t in _xpath(elem, "./clock/timer")]
         return clock
 
-    def _devices(self, elem: etree._Element, xs) -> Devices:  # noqa: ANN001
+    # ---- the parts read after the OS (virDomainDefParseXML's order)
+    @property
+    def source_element(self) -> etree._Element | None:
+        return self._src[1] if self._src is not None else None
+
+    def read_devices(self, on_item: Callable[[str, Element], None]) -> Devices:
+        """./devices/TAG for every kind of device, in libvirt's order; ``on_item(kind,
+        device)`` runs after each device is read (the rules that need the guest)."""
+        elem = self._src[1]
         doc = self._src[0]
         blocks = [c for c in elem if c.tag == "devices"]
-        devs = Devices()
+        devs = self.devices = Devices()
         devs._src = (doc, blocks[0] if blocks else elem)
-        devs.emulator = xs("string(./devices/emulator[1])")
+        devs.emulator = _xstring(elem, "string(./devices/emulator[1])")
+        on_item("emulator", devs)
         # ./devices/TAG: the TAG children of every <devices>, in document order
         found: dict[str, list[etree._Element]] = {}
         for block in blocks:
             for c in block:
                 found.setdefault(c.tag, []).append(c)  # type: ignore[arg-type]
-        for f in devs.fields:
-            if f.kind == "children" and f.xml != "console":
-                setattr(devs, f.name, [f.cls.parse(e, doc) for e in found.get(f.xml, ())])  # type: ignore[attr-defined]
-        consoles = found.get("console")
-        devs.consoles = [CharDev.parse(consoles[0], doc)] if consoles else []
-        for tag, what, cls in (("watchdog", "watchdog device", Watchdog),
-                               ("memballoon", "memory balloon device", MemBalloon)):
-            items = found.get(tag, [])
-            if len(items) > 1:
-                raise devs.error(f"only a single {what} is supported")
-            if items:
-                setattr(devs, tag, cls.parse(items[0], doc))
+        for f in _DEVICE_ORDER:
+            kind = f.name
+            if kind in ("watchdog", "memballoon"):
+                items = found.get(f.xml, [])
+                if len(items) > 1:
+                    what = "watchdog device" if kind == "watchdog" else "memory balloon device"
+                    raise devs.error(f"only a single {what} is supported")
+                nodes = items
+            elif kind == "consoles":
+                nodes = found.get("console", [])[:1]
+            else:
+                nodes = found.get(f.xml, [])
+            items_read = []
+            for node in nodes:
+                item = f.cls.parse(node, doc)  # type: ignore[attr-defined]
+                items_read.append(item)
+                on_item(kind, item)
+            if f.kind == "child":
+                setattr(devs, kind, items_read[0] if items_read else None)
+            else:
+                setattr(devs, kind, items_read)
+            on_item(kind, devs)  # the kind is complete
         return devs
+
+    def read_seclabel(self) -> SecLabel | None:
+        return self._seclabel(self._src[1], lambda e: _xstring(self._src[1], e))
+
+    def read_cpu(self) -> Cpu | None:
+        node = first_child(self._src[1], "cpu")
+        return Cpu.parse(node, self._src[0]) if node is not None else None
 
     def _seclabel(self, elem: etree._Element, xs) -> SecLabel | None:  # noqa: ANN001
         """virSecurityLabelDefParseXML for an inactive definition: a dynamic label is

@@ -45,10 +45,12 @@ def legacy_spec(dev: CharDev) -> str:
     t = dev.type
     if t in ("null", "vc", "pty", "stdio"):
         return t
+    # QEMU opens what follows 'file:'/'pipe:' (or a device path) as it is: no option
+    # syntax, so nothing to escape (a doubled comma would change the file)
     if t == "dev":
-        return _path(dev)
+        return c_str(dev.path)
     if t in ("file", "pipe"):
-        return f"{t}:{_path(dev)}"
+        return f"{t}:{c_str(dev.path)}"
     if t == "udp":
         chost, csvc, bhost, bsvc = _udp_ends(dev)
         return f"udp:{chost}:{csvc}@{bhost}:{bsvc}"

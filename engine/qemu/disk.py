@@ -25,16 +25,17 @@ _BOOT_DEVICE = {"cdrom": "cdrom", "fd": "floppy", "hd": "disk"}
 _SERIAL_CHARS = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def _source(b: Build, disk: Disk) -> str:
-    """The file a drive opens: a directory becomes QEMU's virtual FAT disk."""
+def _source(b: Build, disk: Disk, escape: bool = True) -> str:
+    """The file a drive opens: a directory becomes QEMU's virtual FAT disk; commas doubled
+    where the name sits inside -drive's option list."""
     if disk.type != "dir":
-        return opt(disk.src or "", "disk source")
+        return opt(disk.src or "", "disk source") if escape else c_str(disk.src)
     if disk.driver_type and disk.driver_type != "fat":
         raise b.refuse(f"unsupported disk driver type for '{disk.driver_type}'", disk)
     if not disk.readonly:
         raise b.refuse("cannot create virtual FAT disks in read-write mode", disk)
     prefix = "fat:floppy:" if disk.device == "floppy" else "fat:"
-    return prefix + opt(c_str(disk.src), "disk source")
+    return prefix + (opt(c_str(disk.src), "disk source") if escape else c_str(disk.src))
 
 
 def _dropped(b: Build, disk: Disk, legacy: bool) -> None:
@@ -176,7 +177,7 @@ def _usb_disk(b: Build, d: Disk) -> None:
     if d.device != "disk":
         raise b.refuse(f"unsupported usb disk type for '{c_str(d.src)}'", d)
     _dropped(b, d, legacy=True)
-    b.arg("-usbdevice", f"disk:{opt(c_str(d.src), 'disk source')}")
+    b.arg("-usbdevice", f"disk:{c_str(d.src)}")  # QEMU opens the rest as a file name
 
 
 def _add_legacy(b: Build, disks: list[Disk]) -> None:
@@ -193,10 +194,8 @@ def _add_legacy(b: Build, disks: list[Disk]) -> None:
             flag = f"-{d.dst}"
         else:
             raise b.refuse(f"unsupported disk type '{d.dst}'", d)
-        if d.type == "dir":
-            f = _source(b, d)
-        else:
-            f = opt(c_str(d.src), "disk source")
+        # -hdX FILE: QEMU takes FILE as it is (no option syntax, nothing to escape)
+        f = _source(b, d, escape=False) if d.type == "dir" else c_str(d.src)
         _dropped(b, d, legacy=True)
         b.arg(flag, f)
 
