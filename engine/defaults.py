@@ -156,11 +156,13 @@ class _DeviceRules:
             if not done:
                 item.apply_defaults(dom.os_type)  # type: ignore[attr-defined]
             else:
-                # libvirt prints (and QEMU gets) the USB devices only
-                devs.inputs = [inp for inp in devs.inputs if inp.bus == "usb"]
+                # the mouse that comes with graphics is not stored (it is added below); libvirt
+                # prints (and QEMU gets) the USB devices only, but keeps the others (a Xen
+                # guest's tablet): an address they give takes its PCI slot (Input.listed)
+                devs.inputs = [inp for inp in devs.inputs if not inp.is_implicit(dom.os_type)]
         elif kind == "graphics" and done and devs.graphics:
             # the mouse that comes with the graphics
-            devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+            devs.inputs.append(Input.with_graphics(dom.os_type))
         elif kind == "videos":
             if not done:
                 item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]

@@ -46,6 +46,19 @@ class Input(Element):
         elif self.type != "mouse":
             raise self.error(f"xen bus does not support {self.type} input device")
 
+    @classmethod
+    def with_graphics(cls, os_type: str) -> Input:
+        """The mouse that comes with graphics (PS/2, or Xen's), which libvirt adds and prints."""
+        mouse = cls(type="mouse", bus="ps2" if os_type == "hvm" else "xen")
+        mouse.__dict__["_with_graphics"] = True
+        return mouse
+
+    def listed(self) -> bool:
+        """virDomainDefFormat prints the USB inputs and the mouse that comes with graphics;
+        libvirt keeps the others unprinted (a Xen guest's tablet: an address it gives still
+        takes its PCI slot)."""
+        return self.bus == "usb" or self.__dict__.get("_with_graphics", False)
+
     def is_implicit(self, os_type: str) -> bool:
         """The PS/2 (or Xen) mouse that comes with graphics is not stored."""
         return self.type == "mouse" and self.bus == ("ps2" if os_type == "hvm" else "xen")

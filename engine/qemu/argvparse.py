@@ -136,7 +136,7 @@ def _assemble(st: ArgvState) -> None:
         vtype = "xen" if dom.type == "xen" else st.video
         devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype) or None,
                                               heads=1))]
-        devs.inputs.append(Input(type="mouse", bus="ps2" if dom.os_type == "hvm" else "xen"))
+        devs.inputs.append(Input.with_graphics(dom.os_type))
     if devs.memballoon is None:
         devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
     if dom.name is None:
