@@ -62,10 +62,6 @@ def apply_defaults(dom: Domain, caps: GuestCaps) -> Domain:
             dom.devices._src = dom._src
         rules.replay(dom.devices)
     add_implicit_controllers(dom.devices)
-    for el in dom.walk():
-        check = getattr(el, "printable", None)
-        if check is not None:
-            check()
     return dom
 
 

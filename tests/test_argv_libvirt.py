@@ -82,6 +82,9 @@ PROBES: dict[str, str] = {
     "kvm-domain": probe(virt="kvm", arch="x86_64"),
     "cpu-topology": probe(top="<vcpu>4</vcpu><cpu><topology sockets='2' cores='2' threads='1'/></cpu>"),
     "cpu-model": probe(top="<cpu match='exact'><model>qemu64</model></cpu>"),
+    # what libvirt's formatter cannot print, its builder takes (xml2xml refuses it)
+    "cpuset-of-no-cpu": probe(top="<vcpu cpuset='3,^3'>2</vcpu>"),
+    "channel-without-target": probe("<channel type='pty'/>"),
     "on-reboot-destroy": probe(lifecycle="<on_reboot>destroy</on_reboot>"),
     "boot-order": probe(os_="<boot dev='network'/><boot dev='cdrom'/><boot dev='fd'/><boot dev='hd'/>"),
     # disks

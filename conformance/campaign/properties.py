@@ -175,7 +175,10 @@ def prop_xml2xml_fixed_point(xml: str) -> None:
     from virtconform.engine.errors import DocumentError, VirtconformError
     from virtconform.engine.loader import domain_from_string
     caps = _profile().capabilities
-    rounds = [analysis(xml).xml2xml()]
+    try:
+        rounds = [analysis(xml).xml2xml()]
+    except VirtconformError as e:  # as libvirt's formatter, xml2xml refuses what it cannot print
+        raise Skip(f"xml2xml refuses it: {e.message}") from None
     while len(rounds) < 3:
         try:
             rounds.append(domain_from_string(rounds[-1], caps).to_xml())

@@ -551,6 +551,13 @@ class Domain(Element):
         return label
 
     def to_xml(self) -> str:
+        """virDomainDefFormat. What it cannot print (an element's ``printable`` check) is
+        refused here, where libvirt's formatter fails: its parser and its command-line
+        builder take such a domain (xml2xml refuses it, argv builds it)."""
+        for el in self.walk():
+            check = getattr(el, "printable", None)
+            if check is not None:
+                check()
         return self.format("domain")
 
     # ---- convenience views

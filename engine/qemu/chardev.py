@@ -122,6 +122,8 @@ def add_serials_parallels(b: Build) -> None:
 def add_channels(b: Build) -> None:
     for ch in b.dom.devices.channels:
         tgt = ch.target
+        if tgt is None:
+            continue  # no target (xml2xml refuses it): libvirt's switch on its kind has no case
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
                 raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
