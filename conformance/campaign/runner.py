@@ -33,8 +33,9 @@ from .minimize import minimize, signature
 from .properties import PROPERTIES, Property, Skip, analysis, set_name, skip_reason
 
 #: a batch of documents closes after this many seconds or this many documents of each kind
-#: (properties with a batch form pay a process start per batch, not per document)
-BATCH_SECONDS = 1.0
+#: (properties with a batch form pay process starts per batch, not per document: the
+#: oracle's cost per document of a batch of 25 is twice that of a batch of 100)
+BATCH_SECONDS = 3.0
 BATCH_MAX = 100
 #: how often a worker looks for what the others put into the database
 POLL_SECONDS = 2.0
