@@ -49,8 +49,8 @@ def test_reference_documents_validate(path: Path) -> None:
 
 
 def test_corpus_is_substantial() -> None:
-    assert 8 <= len(VALID) <= 12
-    assert 15 <= len(INVALID_MANIFEST) <= 25
+    assert len(VALID) >= 8  # a corpus may grow: no upper bound
+    assert len(INVALID_MANIFEST) >= 15
     assert sorted(INVALID_MANIFEST) == sorted(p.name for p in (CORPUS / "invalid").glob("*-invalid.xml"))
 
 
