@@ -29,9 +29,11 @@ except ImportError:  # pragma: no cover
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
                             config: pytest.Config) -> None:
-    """Each property's skip rate (test_properties.py records them): a property that skips
+    """Each property's skip rate (test_properties.py records them in its reports' user
+    properties, which reach this summary under pytest-xdist too): a property that skips
     most of what it is given checks little while looking green."""
-    rates = config.__dict__.get("virtconform_skip_rates")
+    rates = {name: rest for reports in terminalreporter.stats.values() for r in reports
+             for key, (name, *rest) in getattr(r, "user_properties", ()) if key == "virtconform_skip_rate"}
     if not rates:
         return
     terminalreporter.section("property skip rates")
