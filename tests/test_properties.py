@@ -143,6 +143,18 @@ _KVM64 = _EVIL.replace("<domain type='qemu'>", "<domain type='kvm'>").replace("e
 _NO_DISK = _KVM64[:_KVM64.index("    <disk")] + _KVM64[_KVM64.index("  </devices>"):]
 
 
+def test_agrees_with_libvirt_builds_a_variable_clock_at_the_oracles_instant() -> None:
+    """The campaign's answers come from the shared analysis, built at PINNED_EPOCH; a
+    variable clock's command line is built again, from the same load, at the instant the
+    oracle read its clock (else -rtc base= would differ by years)."""
+    _oracle()
+    xml = _EVIL.replace("</devices>", "</devices>\n  <clock offset='variable' adjustment='3600'/>") \
+               .replace("evil,if=floppy", "clocked")
+    D.warm(xml)
+    assert callable(D.our_side(xml, True)[1])
+    D.prop_agrees_with_libvirt(xml)
+
+
 def test_argv_xml_argv_holds_where_libvirt_round_trip_is_lossy() -> None:
     """libvirt reads an x86_64 kvm guest's command line as i686 (and adds -cpu qemu32 when it
     builds it again): the round trip is not the identity, and the property holds."""

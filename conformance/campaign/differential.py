@@ -114,17 +114,18 @@ def _pin(xml: str) -> str:
 class CampaignOurs(Ours):
     """Our engine's answers, taken from what the campaign's other properties computed of the
     same document: its analysis (the model's refusal, xml2xml, each set's command line) and
-    the shared reading of command lines. A variable clock is built again at the oracle's
-    instant, as the checker asks."""
+    the shared reading of command lines. A variable clock is built from the same load at
+    the oracle's instant, as the checker asks."""
 
     def argv(self, text: str, flag_sets: Any, *, now: int, path: str = "<doc>",
              with_xml: bool = False) -> tuple[Any, dict[str, Any], bool]:
         flag_sets = list(flag_sets)
-        answers = our_answers(text)
-        if answers is None or any(name not in answers[1] for name, _ in flag_sets):
+        if any(name not in SETS for name, _ in flag_sets):
             return super().argv(text, flag_sets, now=now, path=path, with_xml=with_xml)
-        xml, lines = answers
-        return (xml if with_xml else None), {name: lines[name] for name, _ in flag_sets}, False
+        xml, lines, variable = our_side(text, with_xml)
+        if callable(lines):
+            lines = lines(now)
+        return xml, {name: lines[name] for name, _ in flag_sets}, variable
 
     def argv2xml(self, text: str, path: str = "<args>") -> Any:
         from virtconform.conformance.crosscheck.answers import OK, REFUSED, Answer
@@ -139,9 +140,11 @@ class CampaignOurs(Ours):
 
 
 @lru_cache(maxsize=1024)
-def our_answers(text: str) -> tuple[Any, dict[str, Any]] | None:
-    """(xml2xml answer, argv answer per set of SETS) of a document as Ours gives them, from
-    its analysis; None for a variable clock (its command line depends on the instant)."""
+def our_side(text: str, with_xml: bool) -> tuple[Any, Any, bool]:
+    """What Ours answers for a document, from its analysis: the xml2xml answer (when asked),
+    the argv answer per set of SETS, and whether the clock is variable. A variable clock's
+    command lines depend on the instant: then the second item builds them for ``now``
+    (keeping the loaded domain until the batch asks)."""
     from virtconform.conformance.crosscheck.ours import _answer
     a = P.analysis(text)
 
@@ -152,31 +155,37 @@ def our_answers(text: str) -> tuple[Any, dict[str, Any]] | None:
             raise a.refusal from None
     loaded = _answer(load)
     if not loaded.built:
-        return loaded, {name: loaded for name in SETS}
-    if getattr(a.dom.clock, "offset", None) == "variable":
-        return None
+        return (loaded if with_xml else None), {name: loaded for name in SETS}, False
+    xml = _answer(a.xml2xml) if with_xml else None
 
-    def line(flags: frozenset[str]) -> str:
-        out = a.outcome(flags)
-        if not hasattr(out, "argv"):
-            raise out
-        return out.render()
-    return _answer(a.xml2xml), {name: _answer(lambda f=flags: line(f)) for name, flags in _sets().items()}
+    def line(flags: frozenset[str], now: int) -> str:
+        if now == P.PINNED_EPOCH:
+            out = a.outcome(flags)
+            if not hasattr(out, "argv"):
+                raise out
+            return out.render()
+        return P.build_command_line_pinned(a.dom, flags, now).render()
+
+    def lines(now: int) -> dict[str, Any]:
+        return {name: _answer(lambda f=flags: line(f, now)) for name, flags in _sets().items()}
+    if getattr(a.dom.clock, "offset", None) == "variable":
+        return xml, lines, True
+    return xml, lines(P.PINNED_EPOCH), False
 
 
 def warm(xml: str) -> None:
     """Our side of a document, while the campaign's analysis of it is at hand: its answers,
     and the reading of its command lines (libvirt's, where it agrees)."""
-    answers = our_answers(_pin(xml))
-    if answers is not None:
-        for line in answers[1].values():
+    _, lines, _ = our_side(_pin(xml), True)
+    if not callable(lines):
+        for line in lines.values():
             if line.built:
                 P.read_command_line(line.text)
 
 
 def _clear() -> None:
     _pin.cache_clear()
-    our_answers.cache_clear()
+    our_side.cache_clear()
     _LAST.clear()
 
 
