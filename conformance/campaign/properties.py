@@ -240,6 +240,8 @@ def prop_argv_total(xml: str) -> None:
 
 def qemu_options(value: str) -> list[str]:
     """Split an option string the way QEMU does: ``,`` separates, ``,,`` is a literal comma."""
+    if ",," not in value:  # most option strings: a plain split (the scan below is 20x slower)
+        return value.split(",")
     from virtconform.engine.qemu.escape import split_options
     return split_options(value)
 
