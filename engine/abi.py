@@ -14,7 +14,7 @@ as virDomainDefCheckABIStability.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,82 +133,17 @@ def pin_for(slot: int) -> str:
     return f"<address type='pci' domain='0x0000' bus='0x00' slot='0x{slot:02x}' function='0x0'/>"
 
 
-def _disk(disk: Any, i: int) -> tuple[str, dict[str, str | None]]:
-    return f"disk {disk.dst}", {"device": disk.device, "bus": disk.bus,
-                                "read-only": "yes" if disk.readonly else None,
-                                "serial": getattr(disk, "serial", None)}
-
-
-def _port(kind: str) -> Callable[[Any, int], tuple[str, dict[str, str | None]]]:
-    def name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
-        port = ch.target.port if ch.target is not None and ch.target.port is not None else i
-        return f"{kind} port {port}", {}
-    return name
-
-
-def _channel(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
-    t = ch.target
-    if t is not None and t.type == "guestfwd":
-        return f"channel guestfwd {t.address}:{t.port}", {}
-    return f"channel {t.name if t is not None and t.name else '(unnamed)'}", {}
-
-
-def _video(v: Any, i: int) -> tuple[str, dict[str, str | None]]:
-    m = v.model
-    return ("video" if i == 0 else f"video {i + 1}",
-            {"model": m.type if m else None, "vram": _s(m.vram if m else None),
-             "heads": _s(m.heads if m else None)})
-
-
-#: How a person names each family's devices and what of them the guest sees, by the
-#: registry's family name. The devices themselves come from engine/qemu/registry.py, so
-#: a family added there shows up here too (under a plain numbered name) until it gets a
-#: line of its own; None: nothing the guest sees (the display backend).
-_NAMING: dict[str, Callable[[Any, int], tuple[str, dict[str, str | None]]] | None] = {
-    "disk": _disk,
-    "net": lambda n, i: (f"interface {n.mac}", {"model": n.model or "QEMU's default"}),
-    "controller": lambda c, i: (f"controller {c.type} {c.index}",
-                                {"ports": _s(c.ports), "vectors": _s(c.vectors)}),
-    "serial": _port("serial"),
-    "parallel": _port("parallel"),
-    "channel": _channel,
-    "sound": lambda s, i: (f"sound {s.model}", {}),
-    "video": _video,
-    "hostdev": lambda h, i: (f"hostdev {_hostdev_name(h)}", {}),
-    "input": lambda d, i: (f"input {d.type} {d.bus}", {}),
-    "watchdog": lambda w, i: ("watchdog", {"model": w.model}),
-    "memballoon": lambda b, i: ("memory balloon", {"model": b.model}),
-    "graphics": None,
-}
-
-
 def _devices(dom: Any) -> Iterator[tuple[str, str, Any, dict[str, str | None]]]:
-    """(family, name, device, guest-visible properties) for every device of ``dom``."""
+    """(family, name, device, guest-visible properties) for every device of ``dom``: each
+    family of engine/qemu/registry.py says how a person names its devices (``guest_name``)."""
     from .qemu.registry import FAMILIES
 
     for fam in FAMILIES:
-        naming = _NAMING.get(fam.name, lambda d, i, f=fam.name: (f"{f} {i + 1}", {}))
-        if naming is None:
+        if not fam.guest_sees:
             continue
         for i, dev in enumerate(fam.devices(dom.devices)):
-            name, props = naming(dev, i)
+            name, props = fam.guest_name(dev, i) if fam.guest_name else (f"{fam.name} {i + 1}", {})
             yield fam.name, name, dev, props
-
-
-def _s(v: Any) -> str | None:
-    return None if v is None else str(v)
-
-
-def _hostdev_name(h: Any) -> str:
-    src = h.source
-    if src is not None and src.vendor is not None:
-        return f"usb {src.vendor:04x}:{src.product:04x}"
-    a = src.address if src is not None else None
-    if a is not None and getattr(a, "slot", None) is not None:
-        return f"pci {a.domain:04x}:{a.bus:02x}:{a.slot:02x}.{a.function:x}"
-    if a is not None:
-        return f"usb {a.bus}.{a.device}"
-    return h.type or "device"
 
 
 def guest_view(dom: Any, argv: list[str], flags: Iterable[str], data: bytes | None = None) -> GuestView:

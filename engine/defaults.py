@@ -6,8 +6,8 @@ element-local rules live with the model classes (their ``parsed`` hooks); here
 are the rules that need the whole domain or the host, in libvirt's order (which
 decides the first error of a document with several): the guest's OS against the
 capabilities, then each kind of device with the rules that depend on the guest,
-the security label, the CPU, the implicit controllers; last what libvirt's
-formatter cannot print.
+the security label, the CPU, the implicit controllers. What libvirt's formatter
+cannot print fails in ``Domain.to_xml``, as it does in libvirt.
 """
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ import uuid as _uuid
 from typing import Protocol
 
 from .model.address import DriveAddress, VirtioSerialAddress
+from .model.balloon import MemBalloon
 from .model.base import Element
 from .model.chardev import CharDev
 from .model.controller import Controller
-from .model.devices_misc import Input, MemBalloon, Video, VideoModel, default_video_ram, default_video_type
 from .model.domain import BOOT_DEVS, Boot, Clock, Devices, Domain, Os, OsType
+from .model.input import Input
+from .model.video import Video, VideoModel, default_video_ram, default_video_type
 
 _UUID_NS = _uuid.UUID("6ba7b812-9dad-11d1-80b4-00c04fd430c8")
 BOOT_LAST = 4
@@ -152,13 +154,10 @@ class _DeviceRules:
             if not done:
                 item.apply_defaults(dom.os_type)  # type: ignore[attr-defined]
             else:
-                # the mouse that comes with graphics is not stored (it is added below); libvirt
-                # prints (and QEMU gets) the USB devices only, but keeps the others (a Xen
-                # guest's tablet): an address they give takes its PCI slot (Input.listed)
+                # the mouse that comes with graphics is not stored (the formatter adds it)
                 devs.inputs = [inp for inp in devs.inputs if not inp.is_implicit(dom.os_type)]
         elif kind == "graphics" and done and devs.graphics:
-            # the mouse that comes with the graphics
-            devs.inputs.append(Input.with_graphics(dom.os_type))
+            devs.inputs.append(Input.graphics_mouse(dom.os_type))
         elif kind == "videos":
             if not done:
                 item.apply_defaults(dom.type, dom.os_type)  # type: ignore[attr-defined]

@@ -116,6 +116,14 @@ RULES: list[tuple[str, str]] = [
     ("-net bad vlan of the host side", f"{Q} -net nic -net user,vlan=x"),
     ("-net bad vlan of the guest side", f"{Q} -net nic,vlan=x -net user"),
     ("-net guest side vlan with trailing text", f"{Q} -net nic,vlan=1x -net user,vlan=1"),
+    ("-net a guest side without vlan= joins no host side by vlan", f"{Q} -net nic,macaddr=00:11:22:33:44:09 "
+                                                                     "-net nic,vlan=1,macaddr=00:11:22:33:44:01 -net user,vlan=1"),
+    ("-net vlan 0 unmatched takes the first guest side", f"{Q} -net nic,vlan=2,macaddr=00:11:22:33:44:02,model=e1000 "
+                                                          "-net nic,vlan=3,macaddr=00:11:22:33:44:03 -net tap,vlan=0"),
+    ("-net vlan 0 prefers a guest side on vlan 0", f"{Q} -net nic,vlan=1,macaddr=00:11:22:33:44:01 "
+                                                   "-net nic,macaddr=00:11:22:33:44:09 -net nic,vlan=0,macaddr=00:11:22:33:44:00 -net user"),
+    ("-net vlan 0 unmatched reads every guest side's vlan", f"{Q} -net nic,vlan=1 -net nic,vlan=x -net user"),
+    ("-net another vlan unmatched is an error", f"{Q} -net nic,vlan=2 -net nic -net user,vlan=1"),
     ("-net malformed guest keywords", f"{Q} -net nic,model -net user"),
     # character devices
     ("-serial and -parallel simple kinds", f"{Q} -serial pty -serial vc -serial null -serial stdio -parallel none"),

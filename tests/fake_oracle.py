@@ -9,7 +9,8 @@ check what the real one cannot be made to do (crash on a chosen document, differ
 Faults (environment): FAKE_ORACLE_CRASH=TEXT dies on SIGSEGV on a document containing TEXT
 (argv modes; in batch mode the answers not yet flushed die with it, as with the real one);
 FAKE_ORACLE_REFUSE=TEXT refuses such documents; FAKE_ORACLE_HOST=TEXT does not run them
-(host-dependent); FAKE_ORACLE_SUB="REGEX=>REPLACEMENT" rewrites every argv output.
+(host-dependent); FAKE_ORACLE_SUB="REGEX=>REPLACEMENT" rewrites every argv output (several
+rewrites: one per line).
 """
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ def answer(mode: str, text: str, flags: frozenset[str]) -> tuple[str, str]:
         _, built, _ = ours.argv(text, [("set", flags)], now=int(time.time()))
         a = built["set"]
         if a.built and env.get("FAKE_ORACLE_SUB"):
-            pattern, _, repl = env["FAKE_ORACLE_SUB"].partition("=>")
-            a = type(a)(a.status, re.sub(pattern, repl, a.text))
+            text = a.text
+            for sub in env["FAKE_ORACLE_SUB"].split("\n"):
+                pattern, _, repl = sub.partition("=>")
+                text = re.sub(pattern, repl, text)
+            a = type(a)(a.status, text)
     return ("OK", a.text) if a.built else ("ERR", a.text)
 
 

@@ -2,20 +2,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from virtconform.conformance.suites.shared import reference_suite
 
-def _shared() -> Path:
-    return Path(os.environ.get("VIRTCONFORM_SHARED")
-                or Path(__file__).resolve().parents[1].parent / "shared")
-
-
-REF = _shared() / "libvirt-0.8.3"
+REF = reference_suite()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -38,8 +33,9 @@ def test_json_output_exact(tmp_path: Path) -> None:
                         '"drive-cache-v2", "kvm", "drive-format", "net-name", "migrate-qemu-unix"]}\n')
 
 
-@pytest.mark.skipif(not (REF / "manifest.json").is_file(), reason="../shared not present")
+@pytest.mark.skipif(REF is None, reason="../shared/libvirt-0.8.3 is not present")
 def test_json_matches_manifest() -> None:
+    assert REF is not None
     for case in json.loads((REF / "manifest.json").read_text())["help"]:
         r = _run("--qemu-help", str(REF / "help" / case["name"]), "--json")
         assert r.returncode == 0, r.stderr

@@ -1,22 +1,14 @@
 """Guest capabilities: libvirt 0.8.3 default arch/machine/emulator and aliases."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
+from virtconform.conformance.suites.shared import reference_suite
 from virtconform.engine.caps.guests import Capabilities, Machine, parse_capabilities, read_capabilities
 from virtconform.engine.caps.profiles import get_profile
 from virtconform.engine.errors import DocumentError
 
-
-def _shared() -> Path:
-    return Path(os.environ.get("VIRTCONFORM_SHARED")
-                or Path(__file__).resolve().parents[1].parent / "shared")
-
-
-REF_CAPS = _shared() / "libvirt-0.8.3" / "capabilities.xml"
+SUITE = reference_suite()
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +17,9 @@ def caps() -> Capabilities:
 
 
 def test_builtin_profile_describes_the_reference_host(caps: Capabilities) -> None:
-    if not REF_CAPS.is_file():
-        pytest.skip("../shared not present")
-    assert read_capabilities(str(REF_CAPS)) == caps
+    if SUITE is None:
+        pytest.skip("../shared/libvirt-0.8.3 is not present")
+    assert read_capabilities(str(SUITE / "capabilities.xml")) == caps
 
 
 def test_structure(caps: Capabilities) -> None:

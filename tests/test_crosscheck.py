@@ -120,6 +120,17 @@ def test_kinds_name_the_option_not_the_values() -> None:
     assert other.kinds == ("argv: -m: value differs",)
 
 
+def test_doubled_commas_are_one_kind_and_the_rest_is_compared_without_them() -> None:
+    ours = "/q -chardev file,id=serial0,path=/tmp/a,,id=evil -append x,,,,y -m 1"
+    theirs = "/q -chardev file,id=serial0,path=/tmp/a,id=evil -append x,,y -m 1"
+    assert judge("argv", Answer(OK, ours), Answer(OK, theirs)).kinds == (compare.DOUBLED_COMMAS,)
+    v = judge("argv", Answer(OK, ours), Answer(OK, theirs.replace("-m 1", "-m 2")))
+    assert v.kinds == (compare.DOUBLED_COMMAS, "argv: -m: value differs")
+    same_commas = "/q -append ,,x -serial file:/a,,b"  # a value's own ",," that both print is no doubling
+    assert judge("argv", Answer(OK, same_commas), Answer(OK, same_commas.replace("/a", "/b"))).kinds == \
+        ("argv: -serial: value differs",)
+
+
 def test_a_moved_option_and_a_device_driver_are_named() -> None:
     a = "/usr/bin/qemu -S -usb -device virtio-balloon-pci,id=balloon0,addr=0x3 -vnc :0\n"
     b = "/usr/bin/qemu -S -vnc :0 -usb -device virtio-balloon-pci,id=balloon0,addr=0x4\n"
@@ -177,6 +188,11 @@ def test_random_values_are_pinned_from_the_document_itself() -> None:
     assert pinned.count("<uuid>") == 1 and pinned.count("<mac address=") == 2
     assert documents.pin_random(pinned) == pinned
     assert documents.pin_random("not xml") == "not xml"
+    # a <mac/> without an address is no MAC to libvirt: it draws one (and reads the first with one)
+    empty = documents.pin_random(text.replace("<interface type='user'/><interface", "<interface type='user'><mac/>"
+                                              "</interface><interface type='user'><mac/><mac address='52:54:00:00:00:09'/>"
+                                              "</interface><interface", 1))
+    assert empty.count("<mac address=") == 3 and empty.count("<mac/>") == 1  # the second NIC has one
     # libvirt draws an 802.1Qbg virtual port's instance id too when the document gives none
     port = text.replace("<interface type='user'/><interface type='user'/>",
                         "<interface type='direct'><source dev='eth0' mode='vepa'/><virtualport type='802.1Qbg'>"
@@ -221,6 +237,11 @@ def test_a_difference_is_grouped_and_its_witness_minimized(monkeypatch, capsys, 
     assert "-planted-option" in group["witness_libvirt"] and "-planted-option" not in group["witness_ours"]
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_built"], cell["identical"]) == (3, 0, 3, 0)
+    # the option no family reads: its family is what the minimized witness keeps (no device)
+    assert group["families"] == ["machine"] and group["attributed_by"].startswith("minimized witness")
+    fam = {(c["family"], c["column"]): c for c in report["families"]["cells"]}
+    assert (fam[("machine", "argv:qemu-0.9.1")]["compared"], fam[("machine", "argv:qemu-0.9.1")]["drift"]) == (3, 3)
+    assert (fam[("disk", "argv:qemu-0.9.1")]["compared"], fam[("disk", "argv:qemu-0.9.1")]["drift"]) == (3, 0)
 
 
 def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -232,8 +253,35 @@ def test_a_crash_is_reported_apart_with_a_minimized_reproducer(monkeypatch, caps
     assert crash["kind"] == "argv: libvirt crashes, we build" and crash["count"] == 1
     assert "CRASHME" in crash["witness"] and crash["witness_state"] == "minimized"
     assert "<disk" not in crash["witness"]
+    assert crash["families"] == ["machine"]
+    machine = next(c for c in report["families"]["cells"] if c["family"] == "machine")
+    assert (machine["compared"], machine["drift"], machine["libvirt_crashes"]) == (3, 0, 1)
     [cell] = report["table"]
     assert (cell["compared"], cell["agree"], cell["libvirt_crashes"]) == (3, 3, 1)
+
+
+def test_command_lines_given_are_read_back_and_minimized_by_option(monkeypatch, capsys, tmp_path: Path) -> None:
+    """``*.args`` inputs go through argv2xml on both sides as they are (their own row of the
+    table); a witness loses whole options, then words, then comma parts; --out keeps it as .args."""
+    line = "LC_ALL=C HOME=/ /usr/bin/qemu -m 214 -name REFUSEME -nographic -usb -hda /a,b -net none\n"
+    (tmp_path / "odd.args").write_text(line)
+    (tmp_path / "plain.args").write_text(line.replace("REFUSEME", "plain"))
+    _docs(tmp_path, ["a"])
+    rc, report = _crosscheck(monkeypatch, capsys, ["--caps", "qemu-0.9.1", "--minimize-seconds", "30",
+                                                   "--out", str(tmp_path / "w"), str(tmp_path)],
+                             refuse="REFUSEME")
+    assert rc == 1 and report["documents"] == 1 and report["command_lines"] == 2
+    cells = {(c["mode"], c["caps"]): c for c in report["table"]}
+    given = cells[("argv2xml", "given lines")]
+    assert (given["compared"], given["agree"], given["libvirt_refused"]) == (2, 1, 1)
+    assert cells[("argv2xml", "qemu-0.9.1")]["agree"] == 1
+    [group] = report["groups"]
+    assert group["kind"].startswith("argv2xml: we build, libvirt refuses")
+    assert group["witness_state"] == "minimized" and group["witness"].endswith("\n")
+    words = group["witness"].split()
+    assert "REFUSEME" in words and "/usr/bin/qemu" in words and len(words) <= 3
+    assert set(words) <= set(line.split())
+    assert (tmp_path / "w" / "disagreement-001.args").read_text() == group["witness"]
 
 
 def test_refusals_and_host_dependent_documents(monkeypatch, capsys, tmp_path: Path) -> None:
@@ -331,5 +379,20 @@ def test_a_row_covers_only_the_kinds_its_claims_name(tmp_path: Path) -> None:
     assert covered_kinds(row, kinds) == kinds[1:3]
     refusing = Row("r", "rule", tmp_path / "w.xml", "xml2xml", Claim.parse("refuses"), Claim.parse("builds"), "why")
     assert covered_kinds(refusing, kinds) == ["argv: we build, libvirt refuses: x"]
+    crashing = Row("c", "rule", tmp_path / "w.xml", "argv none", Claim.parse("crashes"), Claim.parse("builds"), "why")
+    assert covered_kinds(crashing, ["argv: libvirt crashes, we build"]) == []
+
+
+def test_a_refusal_row_covers_its_message_whatever_value_brought_it(tmp_path: Path) -> None:
+    from virtconform.conformance.crosscheck.deviations import Claim, Deliberate, Row
+    row = Row("nl", "rule", tmp_path / "w.xml", "argv qemu-0.12.1", Claim.parse("builds"),
+              Claim.parse("refuses `cannot be passed to QEMU safely`"), "why")
+    seen = "argv: we refuse, libvirt builds: cannot be passed to QEMU safely: command-line argument contains _"
+    d = Deliberate({"nl": [seen]}, [row])
+    assert d.row(seen) == "nl"
+    assert d.row("argv: we refuse, libvirt builds: cannot be passed to QEMU safely: domain name contains _") == "nl"
+    assert "xml2xml: we refuse, libvirt builds: cannot be passed to QEMU safely: x" not in d  # another mode
+    assert "argv: we refuse, libvirt builds: unknown OS type" not in d
+    assert "argv: we refuse, libvirt builds: x" not in Deliberate({"nl": []}, [row])  # a row no longer seen
     with pytest.raises(ValueError):
         Claim.parse("explodes")

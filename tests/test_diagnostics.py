@@ -22,17 +22,17 @@ CORPUS = sorted((REPO / "corpus" / "domains").glob("*.xml"))
 
 def _schemas() -> list[tuple[str, Path | None]]:
     out: list[tuple[str, Path | None]] = [("shipped", None)]
-    from virtconform.conformance.suites.shared import shared_dir
-    shared = shared_dir()
-    if shared is not None and (shared / "libvirt-0.8.3" / "schemas" / "domain.rng").is_file():
-        out.append(("libvirt-2010", shared / "libvirt-0.8.3" / "schemas" / "domain.rng"))
+    from virtconform.conformance.suites.shared import libvirt_schema
+    rng = libvirt_schema()
+    if rng is not None:
+        out.append(("libvirt-2010", rng))
     return out
 
 
 def _documents() -> list[Path]:
-    from virtconform.conformance.suites.shared import shared_dir
-    shared = shared_dir()
-    ref = sorted((shared / "libvirt-0.8.3" / "data").glob("*.xml")) if shared else []
+    from virtconform.conformance.suites.shared import reference_suite
+    suite = reference_suite()
+    ref = sorted((suite / "data").glob("*.xml")) if suite else []
     return ref + CORPUS
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from virtconform.conformance.suites.shared import shared_dir
+from virtconform.conformance.suites.shared import libvirt_schema
 
 RECURSIVE = """<grammar xmlns="http://relaxng.org/ns/structure/1.0"
          datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
@@ -62,9 +62,8 @@ def test_small_recursive_grammar(tmp_path: Path) -> None:
 
 
 def test_libvirt_domain_schema(tmp_path: Path) -> None:
-    shared = shared_dir()
-    rng = shared / "libvirt-0.8.3" / "schemas" / "domain.rng" if shared else None
-    if rng is None or not rng.is_file():
+    rng = libvirt_schema()
+    if rng is None:
         pytest.skip("libvirt's 2010 schema (../shared) is absent")
     r = vc("generate", "--schema", str(rng), "--raw", "--count", "300", "--seed", "11",
            "--out", str(tmp_path / "a"))

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +71,8 @@ def _write(monkeypatch: pytest.MonkeyPatch, base: Path) -> dict[str, Path]:
         (docs / f"{name}.xml").write_text(DOMAIN.format(n=name, k=k, description=f"{name} {HOSTILE}"))
     monkeypatch.setenv("FAKE_ORACLE_CRASH", "CRASHME")
     monkeypatch.setenv("FAKE_ORACLE_REFUSE", "REFUSE")
-    monkeypatch.setenv("FAKE_ORACLE_SUB", r" -usb=> -no-kqemu -usb")
+    # a wrong implementation: an option of its own (no family reads it) and a disk on another bus
+    monkeypatch.setenv("FAKE_ORACLE_SUB", " -usb=> -no-kqemu -usb\n,if=ide,=>,if=scsi,")
     out = base / "crosscheck"
     rc = main(["crosscheck", "--oracle", FAKE, "--deviations", "none", "--caps", "qemu-0.9.1", "--caps",
                "qemu-0.12.1", "--minimize-seconds", "0", "--jobs", "1", "--json", "--html", str(out),
@@ -87,6 +89,12 @@ def _write(monkeypatch: pytest.MonkeyPatch, base: Path) -> dict[str, Path]:
     (repo / "virtconform.toml").write_text('include = ["domains/*.xml"]\ntargets = ["qemu-0.12.1", "qemu-0.9.1"]\n')
     config = ["check", "--config", str(repo / "virtconform.toml"), "--jobs", "1", "--no-cache"]
     assert main([*config, "--update"]) == 0
+    if shutil.which("git"):  # the base revision of the guest-ABI gate: the documents as locked
+        env = os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                            "GIT_COMMITTER_EMAIL": "t@t"}
+        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
+            subprocess.run(["git", *cmd], cwd=repo, check=True, env=env, capture_output=True)
+        config += ["--base", "HEAD"]
     drift = repo / "domains" / "chardevs.xml"
     drift.write_text(drift.read_text().replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>"))  # -smp 2
     (repo / "domains" / "broken.xml").write_text("<domain type='kvm'><name>x &amp; y</name></domain>\n")
@@ -124,6 +132,20 @@ def test_each_page_is_one_self_contained_file(pages: dict[str, Path], kind: str)
     from html import unescape
     assert "Content-Security-Policy" in text and "default-src 'none'" in unescape(text)
     assert "@media print" in text
+
+
+def test_the_family_matrix_as_a_file_says_the_jsons_numbers(pages: dict[str, Path]) -> None:
+    """Without a browser too: every cell of the matrix device family x release, as written."""
+    from lxml import html
+    d = report(pages, "crosscheck")
+    doc = html.fromstring((pages["crosscheck"] / "index.html").read_bytes())
+    cells = {(td.get("data-family"), td.get("data-column")): td for td in doc.xpath("//table[@id='family-matrix']//td")}
+    assert set(cells) == {(c["family"], c["column"]) for c in d["families"]["cells"]}
+    for c in d["families"]["cells"]:
+        td = cells[(c["family"], c["column"])]
+        frac = td.xpath("string(.//span[@class='frac'])") or None
+        assert frac == (f"{c['agree']:,}/{c['compared']:,}" if c["compared"] else None)
+        assert td.xpath("string(.//a[@class='drift'])") == (f"{c['drift']:,} drift" if c["drift"] else "")
 
 
 def test_the_check_json_beside_the_page_is_the_commands_json(pages: dict[str, Path]) -> None:
@@ -177,8 +199,8 @@ def _num(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _artefacts(browser: Browser, visit: Any, kind: str, tmp: Path) -> Path:
-    shot = browser.screenshot(visit, tmp / f"{kind}.png", max_height=2400)
+def _artefacts(browser: Browser, visit: Any, kind: str, tmp: Path, top: int = 0) -> Path:
+    shot = browser.screenshot(visit, tmp / f"{kind}.png", max_height=2400, top=top)
     assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     keep = os.environ.get("VIRTCONFORM_ARTEFACTS")
     if keep:
@@ -231,6 +253,21 @@ def test_coverage_page(browser: Browser, pages: dict[str, Path], shots: Path) ->
     assert len(rows) == len(d["missing"])
     for m, text in zip(d["missing"], listed, strict=True):
         assert m["path"] in text and m["kind"] in text and (m["detail"] or "–") in text
+    assert {(m["kind"], m["path"], m["detail"]) for m in d["missing"]} == \
+        {(i["kind"], i["path"], i["detail"]) for i in d["items"] if not i["documents"]}
+    # the schema's every element, attribute and value is on the page (exercised or listed missing)
+    from lxml import etree
+    rng = "{http://relaxng.org/ns/structure/1.0}"
+    declared: set[tuple[str, str]] = set()
+    for e in etree.parse(d["schema"], etree.XMLParser(resolve_entities=False, no_network=True)).iter(
+            f"{rng}element", f"{rng}attribute", f"{rng}value"):
+        kind = etree.QName(e).localname
+        name = (e.text or "").strip() if kind == "value" else e.get("name") or e.findtext(f"{rng}name")
+        declared.add((kind, name))
+    shown = browser.evaluate(v, "[...document.querySelectorAll('.tree li[data-kind]')].map(li => "
+                                "[li.dataset.kind, li.dataset.path, li.dataset.detail])")
+    on_page = {(k, detail if k == "value" else path.rsplit("/", 1)[-1].lstrip("@")) for k, path, detail in shown}
+    assert declared <= on_page, sorted(declared - on_page)
     # the tree: every pattern once, its document count as in the report
     tree = {(e["data"]["kind"], e["data"]["path"], e["data"]["detail"]): e for e in q(browser, v, ".tree li[data-kind]")}
     items = {(i["kind"], i["path"], i["detail"]): i for i in d["items"]}
@@ -287,12 +324,97 @@ def test_crosscheck_page(browser: Browser, pages: dict[str, Path], shots: Path) 
     assert browser.evaluate(v, shown.replace(".cellkinds", links[0])) == "block"
 
 
+FAMILY_CELLS = """[...document.querySelectorAll('#family-matrix td[data-family]')].map(td => {
+  const t = s => { const e = td.querySelector(s); return e ? e.textContent : null; };
+  const drift = td.querySelector('a.drift, a.crash');
+  return {family: td.dataset.family, column: td.dataset.column, frac: t('.frac'), share: t('.share'),
+          drift: t('a.drift'), crash: t('a.crash'), href: drift ? drift.getAttribute('href') : null,
+          colour: getComputedStyle(td).backgroundColor};
+})"""
+
+
+def test_crosscheck_page_family_matrix(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
+    """The matrix device family x release: the registry's families, the numbers of the JSON
+    report, drift attributed to a family and a click away from its witnesses."""
+    from virtconform.engine.qemu.registry import FAMILIES
+    d = report(pages, "crosscheck")
+    fm = d["families"]
+    v = browser.open(pages["crosscheck"] / "index.html")
+    assert v.errors == []
+    rows = browser.evaluate(v, "[...document.querySelectorAll('#family-matrix tbody th[data-family]')]"
+                               ".map(th => th.dataset.family)")
+    assert rows == [r["family"] for r in fm["rows"]]
+    assert rows[:len(FAMILIES)] == [f.name for f in FAMILIES]  # the registry's families, in its order
+    heads = browser.evaluate(v, "[...document.querySelectorAll('#family-matrix thead th[data-column]')]"
+                                ".map(th => th.dataset.column)")
+    assert heads == [c["id"] for c in fm["columns"]]
+    assert heads == ["xml2xml", "argv:qemu-0.9.1", "argv:qemu-0.12.1", "argv2xml"]
+    shown = {(c["family"], c["column"]): c for c in browser.evaluate(v, FAMILY_CELLS)}
+    assert len(shown) == len(fm["cells"]) == len(rows) * len(heads)
+    for c in fm["cells"]:
+        p = shown[(c["family"], c["column"])]
+        assert p["frac"] == (f"{c['agree']:,}/{c['compared']:,}" if c["compared"] else None), c
+        assert p["drift"] == (f"{c['drift']:,} drift" if c["drift"] else None), c
+        assert (p["crash"] is not None) == bool(c["libvirt_crashes"]), c
+        if c["drift"]:
+            assert p["share"] != "100.0%"  # a drifting cell never reads as full agreement
+    # and its colour says so too: full agreement, drift and nothing compared look apart
+    cells = {(c["family"], c["column"]): c for c in fm["cells"]}
+    colours = {what: {p["colour"] for k, p in shown.items() if test(cells[k])} for what, test in (
+        ("full", lambda c: c["compared"] and not c["drift"]), ("drift", lambda c: c["drift"]),
+        ("none", lambda c: not c["compared"]))}
+    assert len(colours["full"]) == 1 and len(colours["none"]) == 1
+    assert colours["full"].isdisjoint(colours["drift"] | colours["none"]) and colours["drift"]
+    # the machine's row counts every comparison of its column (every document has the machine)
+    for col in fm["columns"]:
+        mode_cells = [t for t in d["table"] if t["mode"] == col["mode"] and col["caps"] in ("-", "all", t["caps"])]
+        machine = shown[("machine", col["id"])]
+        assert machine["frac"].split("/")[1].replace(",", "") == str(sum(t["compared"] for t in mode_cells))
+    # a disagreement is attributed to a family: the planted disk bus by its option
+    drive = next(g for g in d["groups"] if g["kind"] == "argv: -drive: if= differs")
+    assert drive["families"] == ["disk"] and drive["attributed_by"] == "option -drive"
+    assert shown[("disk", "argv:qemu-0.9.1")]["drift"] is not None
+    for g in d["groups"] + d["crashes"]:
+        assert g["families"], g["kind"]
+    articles = browser.evaluate(v, "[...document.querySelectorAll('article.group')].map(a => "
+                                   "[a.dataset.kind, (a.querySelector('.families') || {}).textContent])")
+    assert articles == [[g["kind"], ", ".join(g["families"])] for g in d["groups"] + d["crashes"]]
+    # each drifting cell: a panel with the kinds attributed there, linked to their groups
+    by_kind = {g["kind"]: g for g in d["groups"] + d["crashes"]}
+    for c in fm["cells"]:
+        if not c["kinds"]:
+            continue
+        pid = shown[(c["family"], c["column"])]["href"]
+        rows = browser.evaluate(v, f"[...document.querySelectorAll('{pid} tbody tr')].map(tr => "
+                                   "[tr.cells[1].textContent, tr.cells[2].textContent, "
+                                   "document.getElementById(tr.querySelector('a').getAttribute('href').slice(1))"
+                                   ".dataset.kind])")
+        assert [(k, int(n.replace(",", ""))) for k, n, _ in rows] == list(c["kinds"].items())
+        assert all(k == target for k, _, target in rows)
+    # a click on a drifting cell shows its kinds and their minimized witnesses
+    cell = shown[("disk", "argv:qemu-0.9.1")]
+    panel = cell["href"]
+    assert browser.evaluate(v, f"getComputedStyle(document.querySelector('{panel}')).display") == "none"
+    browser.evaluate(v, f"location.hash = {json.dumps(panel)}")
+    assert browser.evaluate(v, f"getComputedStyle(document.querySelector('{panel}')).display") == "block"
+    first = browser.evaluate(v, f"document.querySelector('{panel} details[open] pre').textContent")
+    assert first == by_kind[next(iter(cells[("disk", "argv:qemu-0.9.1")]["kinds"]))]["witness"]
+    top = browser.evaluate(v, f"Math.max(0, document.querySelector('{panel}').offsetTop - 700)")
+    _artefacts(browser, v, "crosscheck-cell", shots, top=int(top))
+    # printed on A4 (about 718 CSS pixels between the margins), nothing runs off the page
+    paper = browser.open(pages["crosscheck"] / "index.html", width=718)
+    browser.call("Emulation.setEmulatedMedia", paper.session, media="print")
+    wide = browser.evaluate(paper, "[...document.querySelectorAll('main *')].filter(e => "
+                                   "e.getBoundingClientRect().right > 730).map(e => e.tagName + '#' + e.id)")
+    assert wide == []
+
+
 def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
     d = report(pages, "check")
     v = load(browser, pages, "check", shots)
     lock = read_lock(pages["check"].parent / "repo" / "virtconform.lock")
     cells = {(e["data"]["doc"], e["data"]["target"]): e["data"]["state"]
-             for e in q(browser, v, "td[data-doc][data-target]")}
+             for e in q(browser, v, "td[data-doc][data-target]") if e["data"]["target"] != "guest ABI"}
     expected: dict[tuple[str, str], str] = {}
     for r in d["results"]:
         checks = {c["name"]: c for c in r["checks"]}
@@ -327,6 +449,39 @@ def test_check_page(browser: Browser, pages: dict[str, Path], shots: Path) -> No
         assert c["message"] in f["raw"]
         for line in c.get("details", []):
             assert line in f["raw"]  # the diff, line by line
+
+
+def test_check_page_guest_abi_column(browser: Browser, pages: dict[str, Path], shots: Path) -> None:
+    """With --base, the matrix has a guest-ABI column: each cell the gate's verdict on the
+    document against the base revision, a failing one linked to its finding."""
+    d = report(pages, "check")
+    checks = {r["document"]: {c["name"]: c for c in r["checks"]} for r in d["results"]}
+    checks = {doc: cs for doc, cs in checks.items() if "valid" in cs}
+    if not any("guest ABI" in cs for cs in checks.values()):
+        pytest.skip("git is not installed: no base revision, so no guest-ABI gate")
+    v = browser.open(pages["check"] / "index.html")
+    assert v.errors == []
+    heads = browser.evaluate(v, "[...document.querySelector('table.matrix').tHead.rows[0].cells]"
+                                ".map(th => th.textContent)")
+    assert heads == ["document", *d["targets"], "guest ABI"]
+    cells = {e["data"]["doc"]: e for e in q(browser, v, "td[data-doc][data-target='guest ABI']")}
+    state = {"passed": "pass", "failed": "changed", "skipped": "skipped"}
+    expected = {doc: "invalid" if cs["valid"]["status"] == "failed" else
+                "unchecked" if cs["guest ABI"]["message"].startswith("guest ABI NOT CHECKED") else
+                state[cs["guest ABI"]["status"]] for doc, cs in checks.items()}
+    assert {doc: e["data"]["state"] for doc, e in cells.items()} == expected
+    # the vCPU count changed since the base: the guest sees another machine
+    assert expected["domains/chardevs.xml"] == "changed"
+    assert expected["domains/new-one.xml"] == "pass" and "new since" in checks["domains/new-one.xml"]["guest ABI"]["message"]
+    assert expected["domains/broken.xml"] == "invalid" and expected["domains/fat-dirs.xml"] == "pass"
+    for doc in [doc for doc, st in expected.items() if st == "changed"]:
+        href = browser.evaluate(v, f"document.querySelector('td[data-target=\"guest ABI\"][data-doc="
+                                   f"{json.dumps(doc)}] a').getAttribute('href')")
+        article = q(browser, v, href)[0]
+        assert article["data"] == {"doc": doc, "check": "guest ABI"}
+        assert checks[doc]["guest ABI"]["message"] in article["raw"]
+    per = {e["data"]["state"]: _num(e["text"]) for e in q(browser, v, "#per-target td[data-target='guest ABI']")}
+    assert {s: n for s, n in per.items() if n} == {s: list(expected.values()).count(s) for s in set(expected.values())}
 
 
 def test_fuzz_page(browser: Browser, pages: dict[str, Path], shots: Path) -> None:

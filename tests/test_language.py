@@ -17,16 +17,15 @@ from virtconform.conformance.generators import domaingen
 from virtconform.conformance.grammar import rng
 from virtconform.conformance.grammar.rng import Choice, Ref
 from virtconform.conformance.grammar.walker import RandomChooser, Walker
-from virtconform.conformance.suites.shared import shared_dir
+from virtconform.conformance.suites.shared import libvirt_schema
 from virtconform.engine.schema import shipped_schema_path
 
 COUNT = 120
 
 
 def _libvirt_rng() -> str:
-    d = shared_dir()
-    path = d / "libvirt-0.8.3" / "schemas" / "domain.rng" if d else None
-    if path is None or not path.is_file():
+    path = libvirt_schema()
+    if path is None:
         pytest.skip("libvirt's 2010 schema (../shared) is not present")
     return str(path)
 

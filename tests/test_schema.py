@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from virtconform.conformance.suites.shared import libvirt_schema, reference_suite
 from virtconform.engine import schema
 from virtconform.engine.errors import DocumentError
 from virtconform.engine.xmlio import parse_bytes, read_document
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VIRTCONFORM_SHARED") or REPO.parent / "shared")
-REF_DATA = SHARED / "libvirt-0.8.3" / "data"
+SUITE = reference_suite()
 CORPUS = REPO / "corpus"
 VALID = sorted((CORPUS / "domains").glob("*.xml"))
 INVALID_MANIFEST = json.loads((CORPUS / "invalid" / "manifest.json").read_text())
@@ -39,17 +38,17 @@ def _doc(devices: str = "", text: str | None = None):
 
 
 def _ref_files() -> list[Path]:
-    return sorted(REF_DATA.glob("*.xml")) if REF_DATA.is_dir() else []
+    return sorted((SUITE / "data").glob("*.xml")) if SUITE is not None else []
 
 
-@pytest.mark.skipif(not REF_DATA.is_dir(), reason="../shared reference data absent")
+@pytest.mark.skipif(SUITE is None, reason="../shared/libvirt-0.8.3 is not present")
 @pytest.mark.parametrize("path", _ref_files(), ids=lambda p: p.name)
 def test_reference_documents_validate(path: Path) -> None:
     assert schema.validate(read_document(str(path))) == []
 
 
 def test_corpus_is_substantial() -> None:
-    assert len(VALID) >= 8  # a corpus may grow: no upper bound
+    assert len(VALID) >= 8
     assert len(INVALID_MANIFEST) >= 15
     assert sorted(INVALID_MANIFEST) == sorted(p.name for p in (CORPUS / "invalid").glob("*-invalid.xml"))
 
@@ -215,8 +214,8 @@ def test_accepts_domain_level(old: str, new: str) -> None:
 
 def _libvirt_schema():
     from lxml import etree
-    rng = SHARED / "libvirt-0.8.3" / "schemas" / "domain.rng"
-    if not rng.is_file():
+    rng = libvirt_schema()
+    if rng is None:
         pytest.skip("libvirt's 2010 schema (../shared) is not present")
     return etree.RelaxNG(etree.parse(str(rng)))
 

@@ -15,7 +15,7 @@ import schema_revisions
 from lxml import etree
 
 from virtconform.conformance.grammar import schemadiff
-from virtconform.conformance.suites.shared import shared_dir
+from virtconform.conformance.suites.shared import libvirt_schema
 
 HEAD = ('<grammar xmlns="http://relaxng.org/ns/structure/1.0" '
         'datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">')
@@ -116,9 +116,8 @@ def test_cosmetic_changes_report_nothing(tmp_path: Path, name: str, edit) -> Non
 
 
 def _libvirt() -> Path:
-    shared = shared_dir()
-    rng = shared / "libvirt-0.8.3" / "schemas" / "domain.rng" if shared else None
-    if rng is None or not rng.is_file():
+    rng = libvirt_schema()
+    if rng is None:
         pytest.skip("libvirt's 2010 schema (../shared) is absent")
     return rng
 

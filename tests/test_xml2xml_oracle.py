@@ -222,6 +222,7 @@ P += ["<input/>", "<input type='bogus'/>", "<input type='mouse' bus='ps2'/><inpu
       "<sound model='sb16'/><sound model='es1370'/><sound model='pcspk'><address type='pci' slot='4'/></sound>",
       "<watchdog/>", "<watchdog model='bogus'/>", "<watchdog model='ib700' action='bogus'/>", "<watchdog model='i6300esb' action='none'/>",
       "<memballoon/>", "<memballoon model='none'/>", "<memballoon model='virtio'/><memballoon model='xen'/>",
+      "<hostdev mode='capabilities' type='pci'><source><address slot='3'/></source></hostdev>", "<channel type='pty'/>",
       "<hostdev/>", "<hostdev type='usb'/>", "<hostdev type='pci'/>", "<hostdev mode='bogus' type='pci'/>",
       "<hostdev type='usb'><source><vendor id='0'/><product id='1'/></source></hostdev>",
       "<hostdev type='usb'><source><vendor id='010'/><product id='0x1'/></source></hostdev>",

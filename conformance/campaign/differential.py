@@ -55,12 +55,12 @@ def _sets() -> dict[str, frozenset[str]]:
 
 # ---------------------------------------------------------------- the oracle
 @lru_cache(maxsize=1)
-def _checker() -> tuple[Any, frozenset[str]]:
+def _checker() -> tuple[Any, Any]:
     """A checker on the oracle (one per process) and the kinds the deviation rows make deliberate."""
     from virtconform.conformance.crosscheck import deviations
     from virtconform.conformance.crosscheck.checker import Checker
     from virtconform.conformance.crosscheck.protocol import Oracle, OracleUnavailable
-    from virtconform.conformance.crosscheck.run import deviation_kinds, scratch_dir
+    from virtconform.conformance.crosscheck.run import deviation_kinds, scratch_dir, table_rows
     from virtconform.conformance.suites.shared import oracle_command
 
     cmd = oracle_command()
@@ -73,7 +73,7 @@ def _checker() -> tuple[Any, frozenset[str]]:
         kinds, _ = deviation_kinds(checker, deviations.TABLE)
     except OracleUnavailable:
         return None, frozenset()
-    return checker, frozenset(k for ks in kinds.values() for k in ks)
+    return checker, deviations.Deliberate(kinds, table_rows(deviations.TABLE))
 
 
 def _unavailable() -> str | None:
@@ -192,7 +192,7 @@ def _clear() -> None:
 P._CACHE_HOOKS.append(_clear)
 
 
-def _wrong(results: list[Any], deliberate: frozenset[str], step: dict[int, str] | None = None) -> str | None:
+def _wrong(results: list[Any], deliberate: Any, step: dict[int, str] | None = None) -> str | None:
     """The disagreements among ``results`` that no deviation row makes deliberate, or None."""
     from virtconform.conformance.crosscheck.compare import DISAGREEMENTS
     out = []

@@ -1,8 +1,9 @@
-"""Reproducers: what a campaign writes for each failure, and ``fuzz --replay DIR`` reading them.
+"""Reproducers: what a campaign writes for each failure, and reading them back.
 
 A reproducer is ``STEM.json`` (what failed, the error, the input, the command that replays
 it) beside the input itself (``STEM.xml`` for a property, ``STEM.bin`` for a byte target),
-so the input can be opened, edited and fed to the other commands as it is.
+so the input can be opened, edited and fed to the other commands as it is. Running them
+again (``fuzz --replay DIR``) is replay.py's.
 """
 from __future__ import annotations
 
@@ -49,37 +50,3 @@ def load_reproducers(where: Path) -> list[tuple[Path, dict[str, Any]]]:
     if not out:
         raise UsageError(f"{where}: no reproducers (*.json written by fuzz)")
     return out
-
-
-def replay(where: Path) -> list[dict[str, Any]]:
-    """Run every reproducer again: ``[{"reproducer", "what", "status": "fails"|"passes"|
-    "skipped"|"unknown", "error"}]``."""
-    from .properties import PROPERTIES, Skip
-    results = []
-    for path, rec in load_reproducers(where):
-        if "property" in rec:
-            what = rec["property"]
-            prop = PROPERTIES.get(what)
-            if prop is None:
-                results.append({"reproducer": str(path), "what": what, "status": "unknown",
-                                "error": f"no property {what} here"})
-                continue
-            try:
-                prop.check(rec["xml"])
-                status, error = "passes", ""
-            except Skip as e:
-                status, error = "skipped", str(e)
-            except Exception as e:  # noqa: BLE001 - a failure is what we are looking for
-                status, error = "fails", f"{type(e).__name__}: {e}"
-        else:
-            from .bytefuzz import TARGETS, run_input
-            what = rec["target"]
-            if what not in TARGETS:
-                results.append({"reproducer": str(path), "what": what, "status": "unknown",
-                                "error": f"no byte target {what}"})
-                continue
-            error = run_input(what, base64.b64decode(rec["input_base64"])) or ""
-            status = "fails" if error else "passes"
-        results.append({"reproducer": str(path), "what": what, "status": status,
-                        "error": " ".join(error.split())[:300]})
-    return results

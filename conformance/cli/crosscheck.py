@@ -18,7 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="capability set (named set or flag names; repeatable; default: every named set)")
     p.add_argument("--count", type=int, help="generated documents (as `virtconform generate`)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generated documents (default: 0)")
-    p.add_argument("files", nargs="*", metavar="FILE", help="documents or directories of *.xml")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="domain documents, QEMU command lines (*.args: read back by argv2xml as they are), "
+                        "or directories of both")
     p.add_argument("--mode", action="append", choices=["xml2xml", "argv", "argv2xml"],
                    help="only these modes (repeatable; default: all)")
     p.add_argument("--jobs", type=int, default=0, help="worker processes for our engine (default: CPUs)")
@@ -69,9 +71,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_witnesses(report: object, out: Path) -> None:
-    """DIR/disagreement-NNN.xml and DIR/crash-NNN.xml: the witness, its kind in a comment."""
+    """DIR/disagreement-NNN.xml and DIR/crash-NNN.xml: the witness, its kind in a comment
+    (a command line given as such: DIR/disagreement-NNN.args, the line alone)."""
     out.mkdir(parents=True, exist_ok=True)
     for prefix, groups in (("disagreement", report.groups), ("crash", report.crashes)):  # type: ignore[attr-defined]
         for n, g in enumerate(groups, 1):
+            if g.mode == "argv2xml" and not g.witness_caps:
+                (out / f"{prefix}-{n:03d}.args").write_text(g.witness, encoding="utf-8")
+                continue
             note = f"{g.kind}\ncapability set: {g.witness_caps or '-'}\n{g.witness_detail}".replace("--", "- -")
             (out / f"{prefix}-{n:03d}.xml").write_text(f"<!--\n{note}\n-->\n{g.witness}", encoding="utf-8")

@@ -191,7 +191,7 @@ def _bytes(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from virtconform.conformance.campaign.reproducers import replay
+    from virtconform.conformance.campaign.replay import replay
     results = replay(Path(args.replay))
     failing = [r for r in results if r["status"] in ("fails", "unknown")]
     if args.json:

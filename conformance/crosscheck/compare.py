@@ -30,6 +30,9 @@ WE_REFUSE = "we refuse, libvirt builds"
 LIBVIRT_CRASH = "libvirt crashes"
 HOST_DEPENDENT = "host-dependent"
 OURS_BROKEN = "our internal error"
+#: the kind of argv difference that our doubled commas explain (QEMU reads ``,,`` as a comma;
+#: libvirt 0.8.3 wrote a value's commas as they are: deviation comma-in-option-value)
+DOUBLED_COMMAS = "argv: commas doubled in option values"
 #: outcomes that are disagreements (the others agree or are counted apart)
 DISAGREEMENTS = (DIFFERENT, WE_BUILD, WE_REFUSE, OURS_BROKEN)
 
@@ -58,7 +61,9 @@ def judge(mode: str, ours: Answer, theirs: Answer) -> Verdict:
         a, b = (blank(ours.text), blank(theirs.text)) if mode == "argv2xml" else (ours.text, theirs.text)
         if a == b:
             return Verdict(AGREE)
-        kinds, detail = argv_kinds(a, b) if mode == "argv" else xml_kinds(a, b)
+        if mode == "argv":
+            return _argv_verdict(a, b)
+        kinds, detail = xml_kinds(a, b)
         return Verdict(DIFFERENT, tuple(f"{mode}: {k}" for k in kinds), detail)
     if ours.status == OK:
         return Verdict(WE_BUILD, (f"{mode}: we build, libvirt refuses: {signature(theirs.text)}",),
@@ -67,6 +72,31 @@ def judge(mode: str, ours: Answer, theirs: Answer) -> Verdict:
         return Verdict(WE_REFUSE, (f"{mode}: we refuse, libvirt builds: {signature(ours.text)}",),
                        f"ours: {ours.text}")
     return Verdict(AGREE)
+
+
+def _argv_verdict(ours: str, theirs: str) -> Verdict:
+    """Two command lines that differ: their kinds; where our doubled commas explain part of
+    it, that part is the one kind DOUBLED_COMMAS (and the rest is compared without them)."""
+    plain = _undoubled(ours, theirs)
+    if plain == ours:
+        kinds, detail = argv_kinds(ours, theirs)
+        return Verdict(DIFFERENT, tuple(f"argv: {k}" for k in kinds), detail)
+    _, detail = argv_kinds(ours, theirs)
+    rest = argv_kinds(plain, theirs)[0] if plain != theirs else []
+    return Verdict(DIFFERENT, (DOUBLED_COMMAS, *(f"argv: {k}" for k in rest)), detail)
+
+
+def _undoubled(ours: str, theirs: str) -> str:
+    """``ours`` with libvirt's word wherever ours is that word with its commas doubled."""
+    a, b = ours.split(" "), theirs.split(" ")
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out = list(a)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "replace" and i2 - i1 == j2 - j1:
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                if ",," in a[i] and a[i].replace(",,", ",") == b[j]:  # ",,,," (a value's ",,") -> ",,"
+                    out[i] = b[j]
+    return " ".join(out)
 
 
 def kind_subject(kind: str) -> str | None:

@@ -70,10 +70,12 @@ def rows(table: Path = TABLE) -> list[Row]:
     return out
 
 
-#: outcome kinds (compare.judge) and the claims of a row that make them deliberate
+#: outcome kinds (compare.judge) and the claims of a row that make them deliberate; a
+#: crash of libvirt is never deliberate (one kind for every crash: a row would hide the
+#: next, unrelated one), the report lists each as a finding
 _OUTCOME_KINDS = {"we build, libvirt refuses": ("refuses", "builds"),
-                  "we refuse, libvirt builds": ("builds", "refuses"),
-                  "libvirt crashes": ("crashes", None)}
+                  "we refuse, libvirt builds": ("builds", "refuses")}
+_CRASH_KIND = "libvirt crashes"
 
 
 def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
@@ -83,14 +85,20 @@ def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
     not fixed yet): only kinds that touch what the row's claims name count as
     deliberate. An output kind is covered when what it is about (``name=``, ``-boot``,
     ``<memballoon``, ``compare.kind_subject``) appears in the row's libvirt or ours
-    text; a refusal or crash kind when the row claims that outcome.
+    text; a refusal kind when the row claims that outcome; a crash kind never.
     """
-    from .compare import kind_subject
+    from .compare import DOUBLED_COMMAS, kind_subject
 
     texts = [c.text for c in (row.libvirt, row.ours) if c.text]
     out = []
     for kind in kinds:
+        if kind == DOUBLED_COMMAS:  # the row is about doubled commas when ours shows some
+            if row.ours.text and ",," in row.ours.text and ",," not in (row.libvirt.text or ""):
+                out.append(kind)
+            continue
         rest = kind.partition(": ")[2]
+        if rest.startswith(_CRASH_KIND):
+            continue
         outcome = next((o for o in _OUTCOME_KINDS if rest.startswith(o)), None)
         if outcome is not None:
             libvirt, ours = _OUTCOME_KINDS[outcome]
@@ -101,3 +109,38 @@ def covered_kinds(row: Row, kinds: list[str]) -> list[str]:
         if subject and any(subject in t for t in texts):
             out.append(kind)
     return out
+
+
+class Deliberate:
+    """Which kinds of disagreement the deviation table makes deliberate, and by which row.
+
+    The kinds each row's witness shows (``covered_kinds``), and beyond them the refusals a
+    row is about whatever value brought them: a row where one side refuses with a message
+    its claim names (``refuses `TEXT```) covers every refusal of that side, in that mode,
+    whose message carries TEXT (newline-in-value: a newline in the name, a path or a
+    channel name is the same rule)."""
+
+    def __init__(self, kinds_of_rows: dict[str, list[str]], rows: list[Row]) -> None:
+        from virtconform.conformance.campaign.minimize import signature
+        self.exact = {k: row for row, kinds in kinds_of_rows.items() for k in kinds}
+        self.messages: list[tuple[str, str, str]] = []  # (kind prefix, message text, row id)
+        for r in rows:
+            if not kinds_of_rows.get(r.id):
+                continue  # no longer deviating (or not seen): it excuses nothing
+            if r.ours.outcome == "refuses" and r.libvirt.outcome == "builds" and r.ours.text:
+                self.messages.append((f"{r.mode}: we refuse, libvirt builds: ", signature(r.ours.text), r.id))
+            if r.libvirt.outcome == "refuses" and r.ours.outcome == "builds" and r.libvirt.text:
+                self.messages.append((f"{r.mode}: we build, libvirt refuses: ", signature(r.libvirt.text), r.id))
+
+    def row(self, kind: str) -> str | None:
+        """The id of the row that makes ``kind`` deliberate, else None."""
+        found = self.exact.get(kind)
+        if found is not None:
+            return found
+        for prefix, text, ident in self.messages:
+            if kind.startswith(prefix) and text in kind[len(prefix):]:
+                return ident
+        return None
+
+    def __contains__(self, kind: object) -> bool:
+        return isinstance(kind, str) and self.row(kind) is not None

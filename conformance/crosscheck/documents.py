@@ -1,8 +1,8 @@
 """The documents of a crosscheck, with the values libvirt draws at random pinned.
 
 libvirt draws a random UUID for a domain without ``<uuid>``, a random MAC for
-a NIC without ``<mac>`` and a random instance UUID for an 802.1Qbg virtual port
-without ``instanceid``; the engine derives them instead (a deliberate
+a NIC without ``<mac>`` and a random instance id for an 802.1Qbg port profile
+without one; the engine derives them instead (a deliberate
 difference). Both sides are given the document with those values written in,
 derived from the document itself, so that a run compares rules, not dice.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -26,7 +27,8 @@ class Document:
 
 
 def pin_random(text: str) -> str:
-    """``text`` with a ``<uuid>`` and a ``<mac>`` on every NIC (the same ones for the same text);
+    """``text`` with a ``<uuid>``, a ``<mac>`` on every NIC and an ``instanceid`` on every
+    802.1Qbg port profile's parameters (the same ones for the same text);
     returned unchanged when it needs none or is not a domain that parses."""
     try:
         root = etree.fromstring(text.encode(), _PARSER)
@@ -46,22 +48,39 @@ def pin_random(text: str) -> str:
         changed = True
     n = 0
     for nic in root.iterfind("devices/interface"):
-        if nic.find("mac") is None:
-            n += 1
-            mac = etree.Element("mac", address=f"52:54:00:{digest[32:34]}:{digest[34:36]}:{n % 256:02x}")
+        # libvirt reads the first <mac> with an address; none: it draws one
+        if any(m.get("address") is not None for m in nic.iterfind("mac")):
+            continue
+        n += 1
+        address = f"52:54:00:{digest[32:34]}:{digest[34:36]}:{n % 256:02x}"
+        mac = nic.find("mac")
+        if mac is not None:
+            mac.set("address", address)
+        else:
+            mac = etree.Element("mac", address=address)
             mac.tail = nic.text if nic.text and not nic.text.strip() else None
             nic.insert(0, mac)
             if mac.tail is None and len(nic) > 1:
                 mac.tail = nic[1].tail
-            changed = True
-    for k, params in enumerate(root.iterfind("devices/interface/virtualport[@type='802.1Qbg']/parameters")):
+        changed = True
+    for k, params in enumerate(_qbg_parameters(root)):
         if params.get("instanceid") is None:
-            d = hashlib.sha256(f"{digest}:{k}".encode()).hexdigest()
-            params.set("instanceid", f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}")
+            tail = f"{k % 65536:04x}{digest[36:44]}"
+            params.set("instanceid", f"{digest[44:52]}-{digest[52:56]}-{digest[56:60]}-{digest[60:64]}-{tail}")
             changed = True
     if not changed:
         return text
     return etree.tostring(root.getroottree(), encoding="unicode") + "\n"
+
+
+def _qbg_parameters(root: etree._Element) -> Iterator[etree._Element]:
+    """The ``<parameters>`` libvirt reads of each 802.1Qbg ``<virtualport>`` of a NIC
+    (virVirtualPortProfileParamsParseXML takes the first one)."""
+    for port in root.iterfind("devices/interface/virtualport"):
+        if port.get("type") == "802.1Qbg":
+            params = port.find("parameters")
+            if params is not None:
+                yield params
 
 
 def generated(count: int, seed: int) -> Iterator[Document]:
@@ -79,13 +98,39 @@ def generated_one(seed: int, k: int) -> Document:
 def from_paths(paths: Iterable[str]) -> list[Document]:
     """Files as given, directories as their ``*.xml`` (recursively, sorted), ``-`` as stdin:
     the project's one input expander (cli/inputs.py)."""
-    from virtconform.conformance.cli.inputs import expand, read_input
-    out: list[Document] = []
-    for path in expand(list(paths)):
+    from virtconform.conformance.cli.inputs import expand
+    return [Document(name, pin_random(text)) for name, text in _read(expand(list(paths)))]
+
+
+def inputs(paths: Iterable[str]) -> tuple[list[Document], list[Document]]:
+    """(domain documents, QEMU command lines): ``*.args`` files are command lines (for
+    argv2xml, as given), other files documents; a directory gives its ``*.xml`` and its
+    ``*.args`` (recursively, sorted)."""
+    from virtconform.conformance.cli.inputs import expand
+    docs: list[str] = []
+    lines: list[str] = []
+    for path in paths:
+        if not Path(path).is_dir():
+            (lines if path.endswith(".args") else docs).append(path)
+            continue
+        found = 0
+        for pattern, into in (("*.xml", docs), ("*.args", lines)):
+            try:
+                into += expand([path], pattern)
+                found += 1
+            except InputError:
+                pass
+        if not found:
+            expand([path])  # the input error of a directory with nothing to read
+    return ([Document(n, pin_random(t)) for n, t in _read(docs)],
+            [Document(n, t) for n, t in _read(lines)])
+
+
+def _read(paths: list[str]) -> Iterator[tuple[str, str]]:
+    from virtconform.conformance.cli.inputs import read_input
+    for path in paths:
         name, data = read_input(path)
         try:
-            text = data.decode("utf-8")
+            yield name, data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise InputError(f"{name}: not UTF-8 at byte {e.start}") from None
-        out.append(Document(name, pin_random(text)))
-    return out

@@ -5,8 +5,10 @@ the failure stays the same), batched: the oracle answers in batches and our
 engine in worker processes, so every round tries *all* single deletions of
 every witness being minimized at once, then all the deletions that kept the
 kind together (or, when that loses it, the first one). Top-level parts and
-devices go first, then any element, then attributes; the pinned ``<uuid>`` and
-``<mac>`` stay. Time-bounded: at the
+devices go first, then any element, then attributes; the pinned ``<uuid>``,
+``<mac>`` and port-profile ``instanceid`` stay. A command line given as such (argv2xml)
+loses whole options (with their values) and environment words first, then single
+words, then comma-separated parts of a word; the emulator stays. Time-bounded: at the
 deadline every witness is the smallest found so far.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .checker import Checker, Probe
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
 #: pinned random values (documents.pin_random): without them the answers are dice
 _KEEP = frozenset({"uuid", "mac"})
+_KEEP_ATTRS = frozenset({("parameters", "instanceid")})
 #: candidates tried per witness per round (the rest wait for the next round)
 _PER_ROUND = 160
 
@@ -57,6 +60,8 @@ class Target:
 def minimize(checker: Checker, targets: Sequence[Target], deadline: float) -> None:
     """Shrink every target's document in place (``target.probe``) until the deadline."""
     for t in targets:
+        if t.probe.given_line:
+            continue
         try:
             etree.fromstring(t.text.encode(), _PARSER)
         except (etree.XMLSyntaxError, ValueError):
@@ -94,7 +99,9 @@ def minimize(checker: Checker, targets: Sequence[Target], deadline: float) -> No
             elif len(ok) == 1:
                 t.probe = t.with_text(ok[0][1])
             else:
-                combined.append((t, _apply(t.text, [d for d, _ in ok]), ok[0][1]))
+                deletions = [d for d, _ in ok]
+                both = _apply_line(t.text, t.phase, deletions) if t.probe.given_line else _apply(t.text, deletions)
+                combined.append((t, both, ok[0][1]))
         if not combined:
             continue
         if time.monotonic() >= deadline:
@@ -126,6 +133,8 @@ def _elements(root: etree._Element) -> list[etree._Element]:
 
 
 def _candidates(t: Target) -> list[tuple[Deletion, str]]:
+    if t.probe.given_line:
+        return [(d, _apply_line(t.text, t.phase, [d])) for d in _line_deletions(t.text, t.phase)]
     root = etree.fromstring(t.text.encode(), _PARSER)
     els = _elements(root)
     out: list[tuple[Deletion, str]] = []
@@ -137,7 +146,7 @@ def _candidates(t: Target) -> list[tuple[Deletion, str]]:
         for i, e in enumerate(els):
             if e.tag == "mac":
                 continue
-            out += [((i, a), _apply(t.text, [(i, a)])) for a in e.attrib]
+            out += [((i, a), _apply(t.text, [(i, a)])) for a in e.attrib if (e.tag, a) not in _KEEP_ATTRS]
     return out
 
 
@@ -166,3 +175,54 @@ def _ancestors(els: list[etree._Element], e: etree._Element) -> list[int]:
         out.append(index[id(p)])
         p = p.getparent()
     return out
+
+
+# ---------------------------------------------------------------- command lines
+def _line_parts(text: str) -> tuple[list[str], int, list[list[int]]]:
+    """(words, index of the emulator, option groups as lists of word indexes): environment
+    words before the emulator are groups of their own, an option takes the words up to
+    the next one."""
+    words = text.split(" ")
+    at = 0
+    while at < len(words) and "=" in words[at] and not words[at].startswith("-"):
+        at += 1
+    groups: list[list[int]] = [[i] for i in range(at)]
+    for i in range(at + 1, len(words)):
+        if words[i].startswith("-") or len(groups) <= at:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    return words, at, groups
+
+
+def _line_deletions(text: str, phase: str) -> list[Deletion]:
+    words, at, groups = _line_parts(text.rstrip("\n"))
+    if phase == "top":
+        return [(g, None) for g in range(len(groups))]
+    if phase == "elements":
+        return [(i, None) for i in range(len(words)) if i != at]
+    return [(i, str(j)) for i in range(len(words)) if i != at for j in range(words[i].count(",") + 1)
+            if words[i].count(",")]
+
+
+def _apply_line(text: str, phase: str, deletions: Sequence[Deletion]) -> str:
+    """``text`` without the groups (top), words (elements) or comma parts (attributes) named."""
+    end = "\n" if text.endswith("\n") else ""
+    words, _at, groups = _line_parts(text.rstrip("\n"))
+    gone: set[int] = set()
+    parts: dict[int, set[int]] = {}
+    for i, sub in deletions:
+        if phase == "top":
+            gone.update(groups[i])
+        elif sub is None:
+            gone.add(i)
+        else:
+            parts.setdefault(i, set()).add(int(sub))
+    out = []
+    for i, w in enumerate(words):
+        if i in gone:
+            continue
+        if i in parts:
+            w = ",".join(p for j, p in enumerate(w.split(",")) if j not in parts[i])
+        out.append(w)
+    return " ".join(out) + end

@@ -91,6 +91,8 @@ class Group:
     witness_ours: str = ""
     witness_libvirt: str = ""
     witness_state: str = "smallest seen"  # or "minimized" (no single deletion keeps the kind), "partly minimized"
+    families: list[str] = field(default_factory=list)  # the device families it is attributed to
+    attributed_by: str = ""                            # what decided that (families.attribute)
     probe: Probe | None = field(default=None, repr=False, compare=False)  # the witness as checked
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,7 +101,8 @@ class Group:
                 "deviation": self.deviation, "example": self.example, "detail": self.detail,
                 "witness": self.witness, "witness_caps": self.witness_caps,
                 "witness_detail": self.witness_detail, "witness_ours": self.witness_ours,
-                "witness_libvirt": self.witness_libvirt, "witness_state": self.witness_state}
+                "witness_libvirt": self.witness_libvirt, "witness_state": self.witness_state,
+                "families": self.families, "attributed_by": self.attributed_by}
 
 
 @dataclass
@@ -115,8 +118,11 @@ class Report:
     deliberate: list[Group] = field(default_factory=list)  # kinds of the deviation table's rows
     deviation_rows: dict[str, list[str]] = field(default_factory=dict)  # row id -> its kinds
     notes: list[str] = field(default_factory=list)
+    command_lines: int = 0     # given as such (``*.args``), read back by both sides
     seconds: float = 0.0
     minimize_seconds: float = 0.0
+    families: dict[str, Any] = field(default_factory=dict)  # the matrix family x column (families.matrix)
+    family_tally: Any = field(default=None, repr=False)      # what it is counted from (families.Tally)
 
     @property
     def disagreements(self) -> int:
@@ -135,21 +141,25 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"oracle": self.oracle, "source": self.source, "documents": self.documents,
+                "command_lines": self.command_lines,
                 "capability_sets": self.sets, "modes": self.modes,
                 "table": [c.to_dict() for c in self.cells], "totals": [c.to_dict() for c in self.totals()],
                 "disagreements": self.disagreements, "groups": [g.to_dict() for g in self.groups],
                 "crashes": [g.to_dict() for g in self.crashes],
                 "deliberate": [g.to_dict() for g in self.deliberate],
-                "deviation_rows": self.deviation_rows, "notes": self.notes,
+                "deviation_rows": self.deviation_rows, "families": self.families, "notes": self.notes,
                 "seconds": round(self.seconds, 2), "minimize_seconds": round(self.minimize_seconds, 2),
                 "exit_status": self.exit_status}
 
     # ---------------------------------------------------------------- text
     def render(self) -> str:
-        out = [f"crosscheck: {self.documents} documents ({self.source}), {len(self.sets)} capability "
+        lines = f", {self.command_lines} command lines" if self.command_lines else ""
+        out = [f"crosscheck: {self.documents} documents{lines} ({self.source}), {len(self.sets)} capability "
                f"set(s), modes {', '.join(self.modes)}; oracle {self.oracle}; {self.seconds:.1f}s", ""]
         out += _table(self.cells, self.totals())
         out.append("")
+        if self.families:
+            out += _family_lines(self.families)
         if self.groups:
             out.append(f"disagreements: {self.disagreements} in {len(self.groups)} kinds")
             out += _groups(self.groups)
@@ -189,12 +199,27 @@ def _table(cells: list[Cell], totals: list[Cell]) -> list[str]:
     return lines
 
 
+def _family_lines(m: dict[str, Any]) -> list[str]:
+    """The cells of the matrix family x column that drift, one line each."""
+    labels = {c["id"]: c["label"] if c["mode"] == "argv" else c["mode"] for c in m["columns"]}
+    drifting = [c for c in m["cells"] if c["drift"]]
+    if not drifting:
+        return ["drift by device family: none", ""]
+    out = ["drift by device family (drift / compared):"]
+    width = max(len(c["family"]) for c in drifting)
+    for c in drifting:
+        out.append(f"  {c['family']:<{width}}  {labels[c['column']]}: {c['drift']}/{c['compared']}")
+    return [*out, ""]
+
+
 def _groups(groups: list[Group]) -> list[str]:
     out: list[str] = []
     for n, g in enumerate(groups, 1):
         sets = ", ".join(k for k in g.caps if k) or "-"
         out.append(f"#{n:<3d} {g.count:5d} x in {len(g.documents)} documents [{sets}]")
         out.append(f"     {g.kind}")
+        if g.families:
+            out.append(f"     family: {', '.join(g.families)} ({g.attributed_by})")
         if g.example:
             out.append(f"     e.g. {g.example}: {_one_line(g.detail)}")
         out.append(f"     witness ({g.witness_state}{', ' + g.witness_caps if g.witness_caps else ''}): "

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import deviations
+from . import deviations, families
 from .checker import MODES, Checker, Probe, Result, probes_for
 from .compare import HOST_DEPENDENT, LIBVIRT_CRASH
-from .documents import Document, from_paths, generated_one, pin_random
+from .documents import Document, generated_one, inputs, pin_random
 from .minimize import Target, minimize
 from .protocol import Oracle
 from .report import Cell, Group, Report
@@ -46,8 +46,9 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
     oracle = Oracle(opts.oracle)
     with tempfile.TemporaryDirectory(prefix="virtconform-crosscheck-", dir=scratch_dir()) as tmp, \
             Checker(oracle, Path(tmp), jobs=opts.jobs, profile=opts.profile) as checker:
+        lines: list[Document] = []
         if opts.files:
-            docs = from_paths(opts.files)
+            docs, lines = inputs(opts.files)
             source = f"{len(opts.files)} path(s)"
         else:
             count = opts.count or 0
@@ -55,19 +56,24 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
             docs = checker.map(_generated, [(opts.seed, k) for k in range(count)])
             source = f"generated, seed {opts.seed}"
         names: dict[str, str] = {}
-        for d in docs:
+        for d in docs + lines:
             names.setdefault(d.text, d.name)
         kinds_of_rows, notes = deviation_kinds(checker, opts.deviations)
-        deliberate = {k: row for row, kinds in kinds_of_rows.items() for k in kinds}
-        probes = probes_for(list(names), sets, opts.modes)
-        say(f"checking {len(docs)} documents: {len(probes)} probes")
+        deliberate = deviations.Deliberate(kinds_of_rows, table_rows(opts.deviations))
+        probes = probes_for(list(dict.fromkeys(d.text for d in docs)), sets, opts.modes)
+        if "argv2xml" in opts.modes:  # a command line given is read back as it is
+            probes += [Probe(t, "argv2xml") for t in dict.fromkeys(ln.text for ln in lines)]
+        say(f"checking {len(docs)} documents, {len(lines)} command lines: {len(probes)} probes")
         t = time.monotonic()
         results = checker.check(probes)
         say(f"checked in {time.monotonic() - t:.1f}s")
-        report = tally(results, names, sets, opts.modes, deliberate)
-        report.oracle, report.source, report.documents = oracle.label, source, len(names)
-        if len(names) < len(docs):
-            report.notes.append(f"{len(docs) - len(names)} document(s) identical to another, counted once")
+        report = tally(results, names, sets, opts.modes, deliberate, given_lines=any(p.given_line for p in probes))
+        distinct_docs, distinct_lines = len({d.text for d in docs}), len({ln.text for ln in lines})
+        report.oracle, report.source, report.documents = oracle.label, source, distinct_docs
+        report.command_lines = distinct_lines
+        if distinct_docs + distinct_lines < len(docs) + len(lines):
+            report.notes.append(f"{len(docs) + len(lines) - distinct_docs - distinct_lines} input(s) identical "
+                                "to another, counted once")
         report.deviation_rows = kinds_of_rows
         report.notes += notes
         if oracle.batch_only_crashes:
@@ -84,6 +90,7 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
             report.minimize_seconds = time.monotonic() - t
             say(f"minimized in {report.minimize_seconds:.1f}s")
         describe_witnesses(checker, work)
+    attribute_families(report)
     report.seconds = time.monotonic() - started
     return report
 
@@ -98,6 +105,10 @@ def scratch_dir() -> str | None:
 
 def _generated(task: tuple[int, int]) -> Document:
     return generated_one(*task)
+
+
+def table_rows(table: Path | None) -> list[deviations.Row]:
+    return deviations.rows(table) if table is not None and table.is_file() else []
 
 
 def deviation_kinds(checker: Checker, table: Path | None) -> tuple[dict[str, list[str]], list[str]]:
@@ -122,31 +133,45 @@ def deviation_kinds(checker: Checker, table: Path | None) -> tuple[dict[str, lis
             notes.append(f"deviation row {row.id} no longer deviates")
             continue
         covered = deviations.covered_kinds(row, list(res.verdict.kinds))
+        if not covered and row.libvirt.outcome == "crashes":
+            out[row.id] = []  # a crash stays a finding (deviations.covered_kinds)
+            continue
         if not covered:
             notes.append(f"deviation row {row.id}: none of its witness' differences is what the row names")
         out[row.id] = covered
     return out, notes
 
 
+#: the agreement table's row of the command lines given as such (argv2xml, no capability set)
+GIVEN_LINES = "given lines"
+
+
 def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, frozenset[str]],
-          modes: list[str], deliberate: dict[str, str]) -> Report:
+          modes: list[str], deliberate: deviations.Deliberate, *, given_lines: bool = False) -> Report:
     cells: dict[tuple[str, str], Cell] = {}
     for mode in MODES:
         if mode not in modes:
             continue
         for caps in ([""] if mode == "xml2xml" else list(sets)):
             cells[(mode, caps)] = Cell(mode, caps or "-")
+        if mode == "argv2xml" and given_lines:
+            cells[(mode, "")] = Cell(mode, GIVEN_LINES)
     groups: dict[str, Group] = {}
+    seen = families.Tally()
     for r in results:
         if r is None:
             continue
         p, v = r.probe, r.verdict
-        cells[(p.mode, p.caps)].add(r, bool(v.kinds) and all(k in deliberate for k in v.kinds))
+        apart = bool(v.kinds) and all(k in deliberate for k in v.kinds)
+        cells[(p.mode, p.caps)].add(r, apart)
+        how = families.HOST if v.outcome == HOST_DEPENDENT else families.CRASH if v.outcome == LIBVIRT_CRASH \
+            else families.DELIBERATE if apart else families.COMPARED
+        seen.add(p.mode, p.caps, p.text, how, [k for k in v.kinds if k not in deliberate])
         name = names.get(p.text, "?")
         for k in v.kinds:
             g = groups.get(k)
             if g is None:
-                g = groups[k] = Group(k, p.mode, v.outcome, deviation=deliberate.get(k),
+                g = groups[k] = Group(k, p.mode, v.outcome, deviation=deliberate.row(k),
                                       example=f"{name}{' @ ' + p.caps if p.caps else ''}", detail=v.detail)
             g.count += 1
             g.documents.add(name)
@@ -156,6 +181,7 @@ def tally(results: list[Result | None], names: dict[str, str], sets: dict[str, f
     ordered = sorted(groups.values(), key=lambda g: (-g.count, g.kind))
     report = Report(oracle="", source="", documents=0, sets={k: sorted(v) for k, v in sets.items()},
                     modes=[m for m in MODES if m in modes], cells=list(cells.values()))
+    report.family_tally = seen
     report.deliberate = [g for g in ordered if g.deviation]
     report.crashes = [g for g in ordered if not g.deviation and g.outcome == LIBVIRT_CRASH]
     report.groups = [g for g in ordered if not g.deviation and g.outcome != LIBVIRT_CRASH]
@@ -179,6 +205,18 @@ def describe_witnesses(checker: Checker, groups: list[Group]) -> None:
         g.witness_libvirt = _short(r.theirs.text)
         if g.kind not in r.verdict.kinds:  # not reproducible (e.g. the oracle's clock moved on)
             g.witness_state += " (kind not shown again)"
+
+
+def attribute_families(report: Report) -> None:
+    """Each group's device family (by what its kind names, else by its witness), and the
+    matrix family x column of the whole run."""
+    attributions = {}
+    for g in report.groups + report.crashes:
+        a = families.attribute(g.kind, g.witness or None, g.witness_state)
+        g.families, g.attributed_by = list(a.families), a.basis
+        attributions[g.kind] = a
+    cols = families.columns(report.modes, report.sets)
+    report.families = families.matrix(report.family_tally, cols, attributions)
 
 
 def _short(text: str, limit: int = 4000) -> str:

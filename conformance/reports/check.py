@@ -21,6 +21,8 @@ STATES = {
     "pass": ("✓", "pass", "s-pass", "#b9ecc6", False),
     "refused": ("⊘", "refused (locked)", "s-refused", "#fff3a8", False),
     "drift": ("≠", "drift", "s-drift", "#ffc7c2", True),
+    "changed": ("≠", "ABI changed", "s-drift", "#ffb59e", True),
+    "unchecked": ("?", "ABI not checked", "s-drift", "#f5c2d8", True),
     "unlocked": ("+", "not locked", "s-drift", "#ffb3c6", True),
     "invalid": ("✗", "invalid", "s-invalid", "#ff9e99", True),
     "error": ("!", "internal error", "s-error", "#e07b7b", True),
@@ -68,6 +70,15 @@ def cell_state(check: dict[str, Any] | None, valid: dict[str, Any] | None, refus
     return "refused" if refused else "pass"
 
 
+def abi_state(check: dict[str, Any], valid: dict[str, Any]) -> str:
+    """The guest-ABI column: the gate's verdict against the base revision (a change the
+    configuration does not allow, or no target building both versions, fails it)."""
+    state = cell_state(check, valid, False)
+    if state != "drift":
+        return state
+    return "unchecked" if check.get("message", "").startswith("guest ABI NOT CHECKED") else "changed"
+
+
 def matrix_rows(d: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     """(document, {column: state}) for every document: one column per target, and the
     guest ABI when it was checked."""
@@ -81,9 +92,7 @@ def matrix_rows(d: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
         states = {t: cell_state(checks.get(TARGET + t), valid, t in refusals.get(r["document"], {}))
                   for t in d["targets"]}
         if ABI in checks:
-            c = checks[ABI]
-            states[ABI] = cell_state(c, valid, False) if c["status"] != "skipped" or valid["status"] == "failed" \
-                else "skipped"
+            states[ABI] = abi_state(checks[ABI], valid)
         rows.append((r["document"], states))
     return rows
 

@@ -93,7 +93,16 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def percent(part: int, whole: int) -> str:
-    return f"{100.0 * part / whole:.1f}%" if whole else "–"
+    """A share with one decimal that never rounds a difference away: 1,918 of 1,919 is
+    99.9%, not 100.0%; 1 of 5,000 is 0.1%, not 0.0%."""
+    if not whole:
+        return "–"
+    text = f"{100.0 * part / whole:.1f}"
+    if text == "100.0" and part < whole:
+        text = "99.9"
+    elif text == "0.0" and part > 0:
+        text = "0.1"
+    return f"{text}%"
 
 
 # ---------------------------------------------------------------- tables
@@ -173,6 +182,11 @@ nav.toc { margin: .5rem 0 1rem; }
 nav.toc ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0 1rem; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+@media screen and (min-width: 60rem) {
+  dl.facts.two-up { grid-template-columns: max-content minmax(0, max-content) max-content minmax(0, 1fr);
+    column-gap: 1rem; }
+  dl.facts.two-up dd:nth-of-type(odd) { padding-right: 2.5rem; }
+}
 .verdict { display: inline-block; font-weight: 600; padding: .15rem .6rem; border-radius: 1rem; border: 1px solid; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 0 0 .35rem; }
@@ -206,6 +220,41 @@ h4 { font-size: .95rem; margin: .6rem 0 .2rem; }
 .cellkinds { display: none; border: 2px solid var(--info); border-radius: 8px; padding: 0 .9rem .3rem;
   margin: .5rem 0 1rem; }
 .cellkinds:target { display: block; }
+table.heat { border-collapse: separate; border-spacing: 3px; margin-left: -3px; }
+table.heat caption { padding-left: 3px; }
+table.heat th, table.heat td { border: none; }
+table.heat thead th { background: none; text-align: center; vertical-align: bottom; max-width: 8rem;
+  padding: 0 .4rem .15rem; line-height: 1.2; }
+table.heat thead th:first-child { text-align: right; }
+table.heat .sub { display: block; font-size: .75em; font-weight: 400; color: var(--muted); }
+table.heat tbody th { text-align: right; white-space: nowrap; padding: .15rem .6rem .15rem .2rem;
+  vertical-align: middle; }
+table.heat .fam { font-weight: 600; }
+table.heat .els { display: block; font-size: .75em; font-weight: 400; color: var(--muted); }
+table.heat td { text-align: center; min-width: 7.2rem; padding: .15rem .45rem; border-radius: 4px;
+  line-height: 1.2; vertical-align: middle; white-space: nowrap; }
+table.heat td .frac { display: block; font-weight: 600; }
+table.heat td .share { font-size: .82em; }
+table.heat td a { display: inline-block; margin-left: .35em; font-size: .82em; font-weight: 700; color: var(--bad); }
+table.heat td.qn { color: var(--muted); }
+table.heat td.drifts { box-shadow: inset 0 0 0 2px var(--bad); }
+table.heat .els a { color: inherit; }
+table.heat td.qn a { display: block; margin: 0; }
+table.heat tr.unexercised th { color: var(--muted); }
+table.heat tbody tr:hover th { text-decoration: underline; }
+.with-side { display: flex; flex-wrap: wrap; gap: .5rem 2rem; align-items: flex-start; }
+.with-side > .scroll { flex: 0 1 auto; }
+.with-side > .side { flex: 1 1 17rem; min-width: 14rem; }
+.with-side > .side .driftlist { columns: 18rem; column-gap: 2rem; }
+.with-side > .side .driftlist li { break-inside: avoid; }
+.with-side > .side p.small { max-width: 40rem; }
+.side h3 { margin-top: .3rem; }
+.driftlist { padding-left: 1.1rem; margin: .3rem 0 .6rem; }
+.driftlist li { margin: .15rem 0; }
+.small { font-size: .88em; }
+.rownotes { font-size: .88em; color: var(--muted); margin: .2rem 0 1rem; padding-left: 1.2rem; }
+.cellkinds details { margin: .3rem 0; }
+.cellkinds summary { cursor: pointer; }
 svg { max-width: 100%; height: auto; font-family: inherit; }
 svg text { fill: var(--ink); font-size: 12px; }
 svg .axis, svg .grid { stroke: var(--line); }
@@ -250,6 +299,14 @@ footer { color: var(--muted); margin-top: 2.5rem; padding-bottom: 2rem; border-t
   .scroll { overflow: visible; }
   .cellkinds { display: block; border: none; padding: 0; }
   .two { display: block; }
+  .with-side { display: block; }
+  table { font-size: 8.5pt; }
+  thead th, thead th.num { white-space: normal; }
+  th, td { padding: .15rem .3rem; }
+  table.heat { font-size: 8pt; border-spacing: 2px; }
+  table.heat td { min-width: 0; padding: .1rem .2rem; }
+  table.heat thead th { max-width: 5.5rem; padding: 0 .15rem; }
+  .with-side > .side .driftlist { columns: auto; }
 }
 """
 
@@ -280,8 +337,8 @@ class Page:
         self.sections.append(Section(id, heading, join(body)))
 
     def render(self) -> str:
-        facts = tag("dl", *[join([tag("dt", k), tag("dd", v)]) for k, v in self.facts], class_="facts") \
-            if self.facts else Html("")
+        facts = tag("dl", *[join([tag("dt", k), tag("dd", v)]) for k, v in self.facts],
+                    class_="facts two-up" if len(self.facts) >= 6 else "facts") if self.facts else Html("")
         toc = tag("nav", tag("ul", *[tag("li", tag("a", s.heading, href=f"#{s.id}")) for s in self.sections]),
                   class_="toc", aria_label="Sections") if len(self.sections) > 1 else Html("")
         sections = [tag("section", tag("h2", s.heading, id=s.id), s.body, aria_labelledby=s.id)

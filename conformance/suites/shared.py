@@ -1,7 +1,7 @@
 """Where ``../shared`` lives and how its reference cases are compared: one place for both.
 
-Tests, the demo, the benchmarks and the crosscheck all find the reference suite
-and libvirt's oracle through here, and every argv2xml comparison uses ``blank``.
+Tests, the demo, the benchmarks and the crosscheck all find the reference suite,
+libvirt's 2010 schema and libvirt's oracle through here, and every argv2xml comparison uses ``blank``.
 """
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def reference_suite() -> Path | None:
     d = shared_dir()
     suite = d / "libvirt-0.8.3" if d else None
     return suite if suite is not None and (suite / "manifest.json").is_file() else None
+
+
+def libvirt_schema() -> Path | None:
+    """libvirt's own 2010 domain schema (the reference suite's ``schemas/domain.rng``),
+    when present: an oracle for the language."""
+    suite = reference_suite()
+    rng = suite / "schemas" / "domain.rng" if suite is not None else None
+    return rng if rng is not None and rng.is_file() else None
 
 
 def oracle_command() -> Path | None:

@@ -64,6 +64,10 @@ class CharDev(Element):
     target = Child("target", ChrTarget, read=False)
     address = Child("address", Address, read=False)
 
+    #: the <console> libvirt prints for an HVM guest's first serial port: that port
+    #: again, not a device of its own
+    echo = False
+
     @property
     def element_name(self) -> str:
         """The element libvirt prints this device as (its target kind decides)."""
@@ -90,6 +94,7 @@ class CharDev(Element):
         as a console: same source, target port and address)."""
         console = self.copy()
         console.target = ChrTarget("console", port=self.target.port)
+        console.echo = True
         return console
 
     # ---- devices built by hand (the argv parser)

@@ -19,6 +19,30 @@ LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 _SPACE = " \t\n\v\f\r"
 
 
+def _scan(s: str, base: int) -> tuple[bool, int, int]:
+    """What strtol and strtoul share: leading white space, a sign, a ``0x`` prefix
+    (base 0 or 16; base 0 reads a leading 0 as octal), then the digits. (negative,
+    magnitude, characters consumed); consumed == 0 when no digit follows."""
+    i, n = 0, len(s)
+    while i < n and s[i] in _SPACE:
+        i += 1
+    neg = False
+    if i < n and s[i] in "+-":
+        neg = s[i] == "-"
+        i += 1
+    if base in (0, 16) and s[i:i + 2].lower() == "0x" and i + 2 < n and _digit(s[i + 2], 16) >= 0:
+        i += 2
+        base = 16
+    elif base == 0:
+        base = 8 if s[i:i + 1] == "0" else 10
+    start = i
+    value = 0
+    while i < n and (d := _digit(s[i], base)) >= 0:
+        value = value * base + d
+        i += 1
+    return neg, value, (i if i > start else 0)
+
+
 def strtoul(s: str, base: int = 10) -> tuple[int, int, bool]:
     """C strtoul: (value, characters consumed, overflowed). Leading white space and a
     sign are accepted; a negative number wraps modulo 2**64; overflow saturates.
@@ -26,60 +50,25 @@ def strtoul(s: str, base: int = 10) -> tuple[int, int, bool]:
     if base == 10 and s.isascii() and s.isdigit():  # the common case
         v = int(s)
         return (v, len(s), False) if v <= ULONG_MAX else (ULONG_MAX, len(s), True)
-    i, n = 0, len(s)
-    while i < n and s[i] in _SPACE:
-        i += 1
-    neg = False
-    if i < n and s[i] in "+-":
-        neg = s[i] == "-"
-        i += 1
-    if base in (0, 16) and s[i:i + 2].lower() == "0x" and i + 2 < n and _digit(s[i + 2], 16) >= 0:
-        i += 2
-        base = 16
-    elif base == 0:
-        base = 8 if s[i:i + 1] == "0" else 10
-    start = i
-    value = 0
-    while i < n and (d := _digit(s[i], base)) >= 0:
-        value = value * base + d
-        i += 1
-    if i == start:
+    neg, value, used = _scan(s, base)
+    if used == 0:
         return 0, 0, False
-    over = value > ULONG_MAX
-    if over:
-        value = ULONG_MAX
-    elif neg:
-        value = (-value) & ULONG_MAX
-    return value, i, over
+    if value > ULONG_MAX:
+        return ULONG_MAX, used, True
+    return ((-value) & ULONG_MAX if neg else value), used, False
 
 
 def strtol(s: str, base: int = 10) -> tuple[int, int, bool]:
     """C strtol (64-bit long): (value, consumed, overflowed); overflow saturates."""
-    i, n = 0, len(s)
-    while i < n and s[i] in _SPACE:
-        i += 1
-    neg = False
-    if i < n and s[i] in "+-":
-        neg = s[i] == "-"
-        i += 1
-    if base in (0, 16) and s[i:i + 2].lower() == "0x" and i + 2 < n and _digit(s[i + 2], 16) >= 0:
-        i += 2
-        base = 16
-    elif base == 0:
-        base = 8 if s[i:i + 1] == "0" else 10
-    start = i
-    value = 0
-    while i < n and (d := _digit(s[i], base)) >= 0:
-        value = value * base + d
-        i += 1
-    if i == start:
+    neg, value, used = _scan(s, base)
+    if used == 0:
         return 0, 0, False
     value = -value if neg else value
     if value > LLONG_MAX:
-        return LLONG_MAX, i, True
+        return LLONG_MAX, used, True
     if value < LLONG_MIN:
-        return LLONG_MIN, i, True
-    return value, i, False
+        return LLONG_MIN, used, True
+    return value, used, False
 
 
 def _digit(c: str, base: int) -> int:

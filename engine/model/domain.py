@@ -10,6 +10,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from . import cvalues
+from .balloon import MemBalloon
 from .base import (
     Attr,
     Child,
@@ -27,9 +28,15 @@ from .base import (
 )
 from .chardev import CharDev
 from .controller import Controller
-from .devices_misc import Filesystem, Graphics, Hostdev, Input, MemBalloon, Sound, Video, Watchdog
 from .disk import Disk
+from .filesystem import Filesystem
+from .graphics import Graphics
+from .hostdev import Hostdev
+from .input import Input
 from .net import Interface
+from .sound import Sound
+from .video import Video
+from .watchdog import Watchdog
 
 VIRT_TYPES = ("qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "vserver", "ldom", "test",
               "vmware", "hyperv", "vbox", "one", "phyp")
@@ -551,9 +558,9 @@ class Domain(Element):
         return label
 
     def to_xml(self) -> str:
-        """virDomainDefFormat. What it cannot print (an element's ``printable`` check) is
-        refused here, where libvirt's formatter fails: its parser and its command-line
-        builder take such a domain (xml2xml refuses it, argv builds it)."""
+        """virDomainDefFormat. Its failures (an element its formatter cannot print) are
+        libvirt's too, and only here: the command-line builder never formats, so it
+        builds such a domain (and leaves the element out)."""
         for el in self.walk():
             check = getattr(el, "printable", None)
             if check is not None:

@@ -21,14 +21,18 @@ refuses, ``b.warn(...)`` where libvirt builds but silently drops part of the doc
 a located warning, a refusal with ``strict``), argv2xml readers
 (``(st: ArgvState, option, value)``: libvirt 0.8.3's qemuParseCommandLine for that family's
 options, which reads the legacy syntax only) and a ``FAMILY = Family(...)`` declaration
-(family.py): its devices in a domain, its PCI predicate, its alias rule, the options it
-reads by name or by prefix.
+(family.py): its devices in a domain, its PCI predicate, its alias rule, how the guest-ABI
+view names its devices (engine/abi.py), the options it reads by name or by prefix. What
+libvirt's reader adds after its loop (the default display, the card and mouse that come
+with it, the balloon, the console echo) are functions of their family too.
 
 The registry (``registry.py``)
 ------------------------------
-- ``FAMILIES``: every declaration, in libvirt's device order. ``pci.assign_pci_slots`` and
-  ``aliases.assign_aliases`` walk it (PCI predicate, alias rule); no other module lists devices.
+- ``FAMILIES``: every declaration, in libvirt's device order. ``pci.assign_pci_slots``,
+  ``aliases.assign_aliases`` and the guest-ABI view (``engine/abi.py``) walk it (PCI
+  predicate, alias rule, guest name); no other module lists devices.
 - ``COMMAND_LINE``: the build sections in qemudBuildCommandLine's order; ``builder.py`` runs them.
+- ``ARGV_AFTER_LOOP``: what qemuParseCommandLine adds after its loop, in its order.
 - ``OPTIONS`` / ``PREFIXES`` / ``PRESCAN``: collected from the declarations; ``argvparse.py``
   (the loop and the final assembly) dispatches through ``registry.readers``. An option several
   families read (``-usbdevice``) is given to the first whose ``claims`` accepts the value,

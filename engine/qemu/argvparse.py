@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from ..defaults import GuestCaps, add_implicit_controllers
 from ..errors import ConfigError
-from ..model.devices_misc import Graphics, Input, MemBalloon, Video, VideoModel, default_video_ram
 from ..model.domain import Domain
 from . import registry
 from .argvsplit import Token, split_command_line
@@ -125,27 +124,16 @@ def _located(err: ConfigError, path: str, tok: Token | None) -> ConfigError:
 
 def _assemble(st: ArgvState) -> None:
     """The part of qemuParseCommandLine after the loop, and what libvirt's formatter
-    derives (the console echo of the first serial port, the implicit mouse)."""
+    derives: the families' part (registry.ARGV_AFTER_LOOP: the default display, the card
+    and mouse that come with it, the balloon, the console echo), then the domain's."""
     dom = st.dom
-    devs = dom.devices
-    if not st.nographics and not devs.graphics:
-        devs.graphics = [Graphics(type="sdl", display=st.cmd.getenv("DISPLAY"),
-                                  xauth=st.cmd.getenv("XAUTHORITY"),
-                                  fullscreen=True if st.fullscreen else None)]
-    if devs.graphics:
-        vtype = "xen" if dom.type == "xen" else st.video
-        devs.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype) or None,
-                                              heads=1))]
-        devs.inputs.append(Input.with_graphics(dom.os_type))
-    if devs.memballoon is None:
-        devs.memballoon = MemBalloon(model="xen" if dom.type == "xen" else "virtio")
+    for step in registry.ARGV_AFTER_LOOP:
+        step(st)
     if dom.name is None:
         dom.name = "unnamed"
     if dom.uuid is None:  # libvirt draws a random one; ours is the command line's
         dom.uuid = st.derived_uuid()
-    add_implicit_controllers(devs)
-    if devs.serials:
-        devs.consoles = [devs.serials[0].as_console()]
+    add_implicit_controllers(dom.devices)
     if dom.features is not None and not (dom.features.acpi or dom.features.pae):
         dom.features = None
     if dom.bootloader is not None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model.balloon import MemBalloon, default_balloon_model
 from .address import address_opt
+from .argvstate import ArgvState
 from .context import Build
 from .family import Family
 
@@ -20,6 +22,13 @@ def add_balloon(b: Build) -> None:
         b.arg("-balloon", "virtio")
 
 
+def default_balloon(st: ArgvState) -> None:
+    """After the loop: every guest has a balloon (virtio; a Xen guest's own)."""
+    devs = st.dom.devices
+    if devs.memballoon is None:
+        devs.memballoon = MemBalloon(model=default_balloon_model(st.dom.type))
+
+
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
     return "balloon0" if "device" in flags else None
 
@@ -28,4 +37,5 @@ FAMILY = Family(
     name="memballoon",
     devices=lambda devs: [devs.memballoon] if devs.memballoon is not None else [],
     alias=_alias,
+    guest_name=lambda b, i: ("memory balloon", {"model": b.model}),
 )

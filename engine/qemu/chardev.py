@@ -123,7 +123,9 @@ def add_channels(b: Build) -> None:
     for ch in b.dom.devices.channels:
         tgt = ch.target
         if tgt is None:
-            continue  # no target (xml2xml refuses it): libvirt's switch on its kind has no case
+            b.warn("a channel without a target type has no QEMU option: libvirt 0.8.3 builds "
+                   "the guest without it", ch)
+            continue
         if tgt.type == "guestfwd":
             if not (b.has("chardev") and b.device):
                 raise b.refuse("guestfwd channels require QEMU to support -chardev and -device", ch)
@@ -213,6 +215,14 @@ def _legacy_opt(st: ArgvState, opt: str, val: str) -> None:
     items.append(dev)
 
 
+def console_echo(st: ArgvState) -> None:
+    """After the loop: the first serial port is also the console (as libvirt's formatter
+    echoes it)."""
+    devs = st.dom.devices
+    if devs.serials:
+        devs.consoles = [devs.serials[0].as_console()]
+
+
 def _monitor_opt(st: ArgvState, opt: str, val: str) -> None:
     """-monitor: libvirt's own channel to QEMU, set on every start; not part of the domain."""
 
@@ -223,20 +233,43 @@ def _alias(prefix: str) -> Any:
     return alias
 
 
+def _port(kind: str) -> Any:
+    def guest_name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+        port = ch.target.port if ch.target is not None and ch.target.port is not None else i
+        return f"{kind} port {port}", {}
+    return guest_name
+
+
+def _channel_name(ch: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    t = ch.target
+    if t is not None and t.type == "guestfwd":
+        return f"channel guestfwd {t.address}:{t.port}", {}
+    return f"channel {t.name if t is not None and t.name else '(unnamed)'}", {}
+
+
 SERIAL = Family(
     name="serial",
     devices=lambda devs: devs.serials,
     alias=_alias("serial"),
+    guest_name=_port("serial"),
     options={"-serial": Option(_legacy_opt), "-monitor": Option(_monitor_opt)},
 )
 PARALLEL = Family(
     name="parallel",
     devices=lambda devs: devs.parallels,
     alias=_alias("parallel"),
+    guest_name=_port("parallel"),
     options={"-parallel": Option(_legacy_opt)},
 )
 CHANNEL = Family(
     name="channel",
     devices=lambda devs: devs.channels,
     alias=_alias("channel"),
+    guest_name=_channel_name,
+)
+#: a paravirtualized guest's console (an HVM guest's is its first serial port): not on
+#: the command line, but a PCI address it has is taken all the same
+CONSOLE = Family(
+    name="console",
+    devices=lambda devs: [c for c in devs.consoles if not c.echo],
 )

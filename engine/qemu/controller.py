@@ -9,7 +9,7 @@ from typing import Any
 
 from .address import address_opt
 from .context import Build
-from .family import Family
+from .family import Family, shown
 
 
 def add_controllers(b: Build) -> None:
@@ -45,4 +45,6 @@ FAMILY = Family(
     pci=lambda c, i: c.type != "fdc" and not (c.type == "ide" and c.index == 0),
     pci_address_only="Controllers",
     alias=_alias,
+    guest_name=lambda c, i: (f"controller {c.type} {c.index}", {"ports": shown(c.ports),
+                                                                 "vectors": shown(c.vectors)}),
 )

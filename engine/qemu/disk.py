@@ -371,11 +371,18 @@ def _usb_disk_opt(st: ArgvState, opt: str, val: str) -> None:
                                      target=DiskTarget(dev="sda", bus="usb")))
 
 
+def _guest_name(disk: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    return f"disk {disk.dst}", {"device": disk.device, "bus": disk.bus,
+                                "read-only": "yes" if disk.readonly else None,
+                                "serial": getattr(disk, "serial", None)}
+
+
 FAMILY = Family(
     name="disk",
     devices=lambda devs: devs.disks,
     pci=lambda d, i: d.bus == "virtio",
     alias=disk_alias,
+    guest_name=_guest_name,
     prefixes={p: Option(_legacy_disk_opt) for p in ("-hd", "-sd", "-fd")},
     options={
         "-cdrom": Option(_legacy_disk_opt),

@@ -17,8 +17,7 @@ def check_value(value: str, what: str) -> str:
     """Refuse values that cannot be passed safely at all."""
     m = _UNSAFE.search(value)
     if m:
-        raise Refused(f"{what} contains a character that cannot be passed to QEMU safely "
-                      f"({m.group()!r})")
+        raise Refused(f"cannot be passed to QEMU safely: {what} contains {m.group()!r}")
     return value
 
 

@@ -14,6 +14,9 @@ from .argvstate import ArgvState
 
 #: argv2xml handler of one option: (state, option name as written, value; '' for a flag option)
 Handler = Callable[[ArgvState, str, str], None]
+#: the guest-ABI view (engine/abi.py) of the i-th device: the name a person gives it and
+#: what of it the guest sees ({property: value, None where unset})
+GuestName = Callable[[Any, int], tuple[str, dict[str, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,14 @@ def none_of(_devices: Any) -> Sequence[Any]:
     return ()
 
 
+def shown(value: Any) -> str | None:
+    """A property value of the guest view: its text, None where unset."""
+    return None if value is None else str(value)
+
+
 @dataclass(frozen=True)
 class Family:
-    """One room: a device family's devices, PCI predicate, alias and readers."""
+    """One room: a device family's devices, PCI predicate, alias, guest view and readers."""
 
     name: str
     #: the family's devices of a domain's <devices>, in libvirt's order
@@ -47,6 +55,10 @@ class Family:
     pci_address_only: str | None = None
     #: the alias of the i-th device for these flags (qemuAssignDeviceAliases); None: no alias
     alias: Callable[[Any, int, frozenset[str]], str | None] | None = None
+    #: the guest-ABI view of a device (None: the family's name and the device's number)
+    guest_name: GuestName | None = None
+    #: False for devices the guest does not see (the display backend)
+    guest_sees: bool = True
     #: options read back by argv2xml, by exact name
     options: Mapping[str, Option] = field(default_factory=dict)
     #: options read back by argv2xml, by prefix (libvirt's STRPREFIX tests: ``-hd``, ...)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..caps.profiles import SDL_ENV_COPY
-from ..model.devices_misc import Graphics
+from ..model.graphics import Graphics
 from .argvstate import ArgvState
 from .argvvalues import ArgError, str_to_int, wrap_int
 from .context import Build
@@ -93,6 +93,16 @@ def _vnc_opt(st: ArgvState, opt: str, val: str) -> None:
     st.dom.devices.graphics.append(Graphics(type="vnc", port=port or None, autoport=False, listen=host))
 
 
+def default_display(st: ArgvState) -> None:
+    """After the loop: no display option and no -nographic is SDL, with the X display
+    of the command line's environment."""
+    devs = st.dom.devices
+    if not st.nographics and not devs.graphics:
+        devs.graphics = [Graphics(type="sdl", display=st.cmd.getenv("DISPLAY"),
+                                  xauth=st.cmd.getenv("XAUTHORITY"),
+                                  fullscreen=True if st.fullscreen else None)]
+
+
 def _full_screen_opt(st: ArgvState, opt: str, val: str) -> None:
     st.fullscreen = True
 
@@ -104,6 +114,7 @@ def _nographic_opt(st: ArgvState, opt: str, val: str) -> None:
 FAMILY = Family(
     name="graphics",
     devices=lambda devs: devs.graphics,
+    guest_sees=False,  # the display backend: the guest sees the video card
     options={"-vnc": Option(_vnc_opt),
              "-full-screen": Option(_full_screen_opt, takes_value=False),
              "-nographic": Option(_nographic_opt, takes_value=False)},

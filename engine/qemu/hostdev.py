@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.address import HostPciAddress, HostUsbAddress
-from ..model.devices_misc import Hostdev, HostdevSource
+from ..model.hostdev import Hostdev, HostdevSource
 from .address import address_opt
 from .argvstate import ArgvState
 from .argvvalues import ArgError, as_unsigned, str_to_int
@@ -15,6 +15,10 @@ from .family import Family, Option
 
 def add_hostdevs(b: Build) -> None:
     for h in b.dom.devices.hostdevs:
+        if h.mode != "subsystem":
+            b.warn(f"host device mode '{h.mode}' has no QEMU option: libvirt 0.8.3 builds the "
+                   "guest without it", h)
+            continue
         src = h.source
         if h.type == "usb":
             a = src.address
@@ -96,12 +100,27 @@ def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
     return f"hostdev{i}" if "device" in flags else None
 
 
+def _guest_name(h: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    src = h.source
+    a = src.address if src is not None else None
+    if src is not None and src.vendor is not None:
+        name = f"usb {src.vendor:04x}:{src.product:04x}"
+    elif a is not None and getattr(a, "slot", None) is not None:
+        name = f"pci {a.domain:04x}:{a.bus:02x}:{a.slot:02x}.{a.function:x}"
+    elif a is not None:
+        name = f"usb {a.bus}.{a.device}"
+    else:
+        name = h.type or "device"
+    return f"hostdev {name}", {}
+
+
 FAMILY = Family(
     name="hostdev",
     devices=lambda devs: devs.hostdevs,
-    pci=lambda h, i: h.type == "pci",
+    pci=lambda h, i: h.mode == "subsystem" and h.type == "pci",
     pci_address_only="PCI host devices",
     alias=_alias,
+    guest_name=_guest_name,
     # -usbdevice values no other family claims are host devices (or an error naming the syntax)
     options={"-usbdevice": Option(_usbdevice_opt), "-pcidevice": Option(_pcidevice_opt)},
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Input
+from ..model.input import Input
 from .argvstate import ArgvState
 from .context import Build
 from .family import Family, Option
@@ -25,6 +25,13 @@ def _usbdevice_opt(st: ArgvState, opt: str, val: str) -> None:
     st.dom.devices.inputs.append(Input(type=val, bus="usb"))
 
 
+def mouse_with_graphics(st: ArgvState) -> None:
+    """After the loop: a display comes with a PS/2 mouse (a Xen guest's: its own)."""
+    dom = st.dom
+    if dom.devices.graphics:
+        dom.devices.inputs.append(Input.graphics_mouse(dom.os_type))
+
+
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
     return f"input{i}" if "device" in flags else None
 
@@ -33,5 +40,6 @@ FAMILY = Family(
     name="input",
     devices=lambda devs: devs.inputs,
     alias=_alias,
+    guest_name=lambda d, i: (f"input {d.type} {d.bus}", {}),
     options={"-usbdevice": Option(_usbdevice_opt, claims=lambda v: v in ("tablet", "mouse"))},
 )

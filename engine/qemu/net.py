@@ -106,8 +106,9 @@ def _prescan_net(st: ArgvState, opt: str, val: str) -> None:
 
 def parse_net(val: str, nics: list[str], seed: str) -> Interface:
     """qemuParseCommandLineNet: a host-side ``-net`` value, joined with the first
-    ``-net nic`` of its vlan (libvirt pairs by vlan only, so two host sides may share
-    one guest side and a guest side without a host side is dropped).
+    ``-net nic`` naming its vlan (libvirt pairs by vlan only, so two host sides may share
+    one guest side and a guest side without a host side is dropped); a host side on
+    vlan 0 that no guest side names takes the first guest side there is.
 
     ``tap`` (any backend but socket and user, really) is a generic ethernet NIC with
     its ``script`` and ``ifname``; ``socket`` is a client without an address;
@@ -135,15 +136,16 @@ def parse_net(val: str, nics: list[str], seed: str) -> Interface:
     nic = None
     for cand in nics:
         at = cand.find("vlan=")
-        vlan = 0
-        if at >= 0:
-            n, _ = str_to_int(cand[at + len("vlan="):], trailing=True)
-            if n is None:
-                raise ArgError(f"cannot parse NIC vlan in '{cand}'")
-            vlan = n
-        if vlan == want:
+        if at < 0:
+            continue  # a guest side that names no vlan joins no host side by its vlan
+        n, _ = str_to_int(cand[at + len("vlan="):], trailing=True)
+        if n is None:
+            raise ArgError(f"cannot parse NIC vlan in '{cand}'")
+        if n == want:
             nic = cand
             break
+    if nic is None and want == 0 and nics:
+        nic = nics[0]  # vlan 0 unmatched: libvirt takes the first guest side, whatever its vlan
     if nic is None:
         raise ArgError(f"cannot find NIC definition for vlan {want}")
     for key, v in keywords(nic[len("nic,"):]) if nic.startswith("nic,") else []:
@@ -177,6 +179,7 @@ FAMILY = Family(
     pci=lambda n, i: True,
     pci_address_only="Network interfaces",
     alias=_net_alias,
+    guest_name=lambda n, i: (f"interface {n.mac}", {"model": n.model or "QEMU's default"}),
     options={"-net": Option(_net_opt)},
     prescan={"-net": _prescan_net},
 )

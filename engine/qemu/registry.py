@@ -1,5 +1,6 @@
 """The registry: every family's declaration, walked by the builder, the parser,
-PCI slot assignment and alias assignment (see engine/qemu/__init__.py).
+PCI slot assignment, alias assignment and the guest-ABI view (see
+engine/qemu/__init__.py).
 
 Adding a device family: write ``engine/qemu/<family>.py`` with its build
 function(s) and a ``FAMILY`` declaration, then name it here, once in
@@ -35,7 +36,7 @@ from .family import Family, Handler, Option
 FAMILIES: tuple[Family, ...] = (
     disk.FAMILY, net.FAMILY, sound.FAMILY, hostdev.FAMILY, video.FAMILY, controller.FAMILY,
     input.FAMILY, chardev.SERIAL, chardev.PARALLEL, chardev.CHANNEL, filesystem.FAMILY, watchdog.FAMILY,
-    balloon.FAMILY,
+    balloon.FAMILY, chardev.CONSOLE,
     graphics.FAMILY, clock.FAMILY, machine.FAMILY,
 )
 
@@ -63,6 +64,17 @@ COMMAND_LINE: tuple[Callable[[Any], None], ...] = (
     machine.add_incoming,
     balloon.add_balloon,
     filesystem.add_filesystems,
+)
+
+
+#: What qemuParseCommandLine decides after its loop over the arguments, in its order
+#: (argvparse.py runs them; the domain-wide rest is its own).
+ARGV_AFTER_LOOP: tuple[Callable[[Any], None], ...] = (
+    graphics.default_display,
+    video.video_with_graphics,
+    input.mouse_with_graphics,
+    balloon.default_balloon,
+    chardev.console_echo,
 )
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import Sound
+from ..model.sound import Sound
 from .address import address_opt
 from .argvstate import ArgvState
 from .context import Build
@@ -61,5 +61,6 @@ FAMILY = Family(
     # the SB16 is an ISA card and the PC speaker is no card at all
     pci=lambda s, i: s.model not in ("sb16", "pcspk"),
     alias=_alias,
+    guest_name=lambda s, i: (f"sound {s.model}", {}),
     options={"-soundhw": Option(_soundhw_opt)},
 )

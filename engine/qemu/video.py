@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model.video import Video, VideoModel, default_video_ram
 from .argvstate import ArgvState
 from .argvvalues import ArgError
 from .context import Build
-from .family import Family, Option
+from .family import Family, Option, shown
 
 _QEMU_VGA = {"vga": "std", "cirrus": "cirrus", "vmvga": "vmware", "xen": "xenfb"}
 
@@ -47,6 +48,16 @@ def _vga_opt(st: ArgvState, opt: str, val: str) -> None:
     st.video = model
 
 
+def video_with_graphics(st: ArgvState) -> None:
+    """After the loop: a display comes with the card -vga named (cirrus by default;
+    a Xen guest's framebuffer)."""
+    dom = st.dom
+    if dom.devices.graphics:
+        vtype = "xen" if dom.type == "xen" else st.video
+        dom.devices.videos = [Video(model=VideoModel(type=vtype, vram=default_video_ram(dom.type, vtype) or None,
+                                                     heads=1))]
+
+
 def _set_video(model: str) -> Any:
     def handler(st: ArgvState, opt: str, val: str) -> None:
         st.video = model
@@ -57,12 +68,20 @@ def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
     return f"video{i}" if "device" in flags else None
 
 
+def _guest_name(v: Any, i: int) -> tuple[str, dict[str, str | None]]:
+    m = v.model
+    return ("video" if i == 0 else f"video {i + 1}",
+            {"model": m.type if m else None, "vram": shown(m.vram if m else None),
+             "heads": shown(m.heads if m else None)})
+
+
 FAMILY = Family(
     name="video",
     devices=lambda devs: devs.videos,
     # the primary card has the fixed slot 2 (see pci.py); further cards take one each
     pci=lambda v, i: True,
     alias=_alias,
+    guest_name=_guest_name,
     options={"-vga": Option(_vga_opt), "-std-vga": Option(_set_video("vga"), takes_value=False),
              "-vmwarevga": Option(_set_video("vmvga"), takes_value=False)},
 )

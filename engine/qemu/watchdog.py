@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.devices_misc import WATCHDOG_ACTIONS, WATCHDOG_MODELS, Watchdog
+from ..model.watchdog import WATCHDOG_ACTIONS, WATCHDOG_MODELS, Watchdog
 from .address import address_opt
 from .argvstate import ArgvState
 from .context import Build
@@ -42,6 +42,7 @@ FAMILY = Family(
     devices=lambda devs: [devs.watchdog] if devs.watchdog is not None else [],
     pci=lambda w, i: True,
     alias=_alias,
+    guest_name=lambda w, i: ("watchdog", {"model": w.model}),
     options={"-watchdog": Option(_watchdog_opt),
              "-watchdog-action": Option(_action_opt, when=lambda st: st.dom.devices.watchdog is not None)},
 )
