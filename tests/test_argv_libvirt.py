@@ -126,6 +126,13 @@ PROBES: dict[str, str] = {
     "chardev-udp-partial": probe("<serial type='udp'><source mode='connect' service='2'/></serial>"
                                  "<parallel type='udp'><source mode='bind' host='1.1.1.1'/>"
                                  "<source mode='connect' host='2.2.2.2' service='2'/></parallel>"),
+    # every channel with a virtio-serial address counts in the next port, whatever its target
+    "channel-ports-count-every-virtio-serial-address": probe(
+        "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/>"
+        "<address type='virtio-serial' controller='0' bus='0'/></channel>"
+        "<channel type='pty'><target type='virtio' name='a'/></channel>"
+        "<channel type='pty'><target type='guestfwd' address='10.0.2.2' port='4601'/></channel>"
+        "<channel type='pty'><target type='virtio' name='c'/></channel>"),
     "channel-guestfwd": probe("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/>"
                               "</channel>"),
     # graphics, video, sound, input, watchdog, host devices
