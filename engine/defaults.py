@@ -192,20 +192,20 @@ def _console(dom: Domain) -> None:
 
 
 def _channel_ports(devs: Devices) -> None:
-    """A virtio channel sits on a virtio-serial port: with none given, the next after the
-    highest of the channels before it on its controller and bus (the first is 0)."""
+    """A virtio channel sits on a virtio-serial port. A channel with a virtio-serial address
+    on port 0 (or none given: a virtio channel's) takes the next after the highest of the
+    channels before it on its controller and bus (the first is 0) -- whatever the target of
+    either: libvirt tests the address only, so a guestfwd channel given one is numbered too."""
     for i, ch in enumerate(devs.channels):
-        virtio = ch.target is not None and ch.target.kind == "virtio"
-        if virtio and ch.address is None:
+        if ch.target is not None and ch.target.kind == "virtio" and ch.address is None:
             ch.address = VirtioSerialAddress(type="virtio-serial", controller=0, bus=0, port=0)
         addr = ch.virtio_serial
-        if addr is None or not virtio or addr.port != 0:
+        if addr is None or addr.port != 0:
             continue
         maxport = -1
         for prev in devs.channels[:i]:
             pa = prev.virtio_serial
-            if pa is not None and prev.target is not None and prev.target.kind == "virtio" \
-                    and pa.controller == addr.controller and pa.bus == addr.bus \
+            if pa is not None and pa.controller == addr.controller and pa.bus == addr.bus \
                     and _int32(pa.port) > maxport:
                 maxport = _int32(pa.port)
         addr.port = (maxport + 1) & 0xFFFFFFFF

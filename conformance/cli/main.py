@@ -180,7 +180,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(module="generate")
 
     p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
-    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="time budget (default: 60, or none with --examples)")
+    p.add_argument("--examples", type=int, default=None, metavar="N",
+                   help="stop once N examples are checked (skipped ones do not count), all jobs together")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--out", metavar="DIR",
