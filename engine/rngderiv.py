@@ -99,6 +99,8 @@ class Algebra:
         self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
         self.expected: dict[int, list[str]] = {}
         self._abstract: dict[int, tuple[P, tuple[P, ...]]] = {}
+        self._opening: dict[tuple[int, str], tuple[P, tuple[P, ...]] | None] = {}
+        self._misses = 0  # derivative cache misses since the last size check
         self.start = self.convert(grammar.start)
 
     # ------------------------------------------------------------ construction
@@ -247,6 +249,17 @@ class Algebra:
             got = self._abstract[opened.id] = (q, tuple(follows))
         return got
 
+    def opening(self, p: P, tag: str) -> tuple[P, tuple[P, ...]] | None:
+        """``p`` after the start tag of an element named ``tag`` (Clark notation), abstracted
+        (see ``abstract``); None when ``p`` does not allow it there."""
+        key = (p.id, tag)
+        got = self._opening.get(key, False)
+        if got is False:
+            ns, local = _qname(tag)
+            p1 = self.start_tag_open(p, ns, local)
+            got = self._opening[key] = None if p1.kind == NOT_ALLOWED else self.abstract(p1)
+        return got  # type: ignore[return-value]
+
     def concrete(self, end: P, follows: tuple[P, ...]) -> P:
         """``end`` (markers, a choice of them, or NOT_ALLOWED) with the markers put back."""
         if end.kind == MARKER:
@@ -271,10 +284,17 @@ class Algebra:
         return self.not_allowed
 
     def _trim(self) -> None:
-        if len(self._stod) + len(self._att) + len(self._text) > self.MAX_CACHE:
+        """Called on every cache miss; now and then, empty the value-keyed caches when they
+        have grown past MAX_CACHE (patterns stay interned: their ids stay valid)."""
+        self._misses += 1
+        if self._misses < 4096:
+            return
+        self._misses = 0
+        if len(self._stod) + len(self._att) + len(self._text) + len(self._opening) > self.MAX_CACHE:
             self._stod.clear()
             self._att.clear()
             self._text.clear()
+            self._opening.clear()
 
     def start_tag_open(self, p: P, ns: str, local: str) -> P:
         key = (p.id, ns, local)
@@ -609,11 +629,13 @@ class Diagnoser:
         that had no error from an opened content is remembered with the markers it ends
         in: documents repeat their disks and interfaces, batches repeat documents."""
         alg = self.alg
-        ns, local = _qname(el.tag)
-        p1 = alg.start_tag_open(p, ns, local)
-        if p1.kind == NOT_ALLOWED:
+        tag = el.tag
+        o = alg.opening(p, tag)
+        if o is None:
+            ns, local = _qname(tag)
             return self._refused(p, el, ns, local, parent, known, parent_el)
-        opened, follows = alg.abstract(p1)
+        opened, follows = o
+        local = tag[tag.index("}") + 1:] if tag[:1] == "{" else tag
         if parent_el is None:  # a whole document: hardly ever seen twice, not worth its key
             return alg.concrete(self._opened(opened, el, local), follows)
         sub = self._keys.get(el)
@@ -632,7 +654,7 @@ class Diagnoser:
                 if len(alg.clean) > 50_000:
                     alg.clean.clear()
                 alg.clean[key] = got
-        return alg.concrete(got, follows)
+        return follows[got.a] if got.kind == MARKER else alg.concrete(got, follows)  # type: ignore[index]
 
     def _refused(self, p: P, el: etree._Element, ns: str, local: str, parent: str | None,
                  known: set[str], parent_el: etree._Element | None) -> P:

@@ -118,7 +118,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                                     "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes for many files (default: all cores)")
+                   help="worker processes for many files (default: the cores the load average leaves free)")
     p.set_defaults(module="validate")
 
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
@@ -250,7 +250,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="report format")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
     p.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default: all cores)")
+                   help="worker processes (default: the cores the load average leaves free)")
     p.add_argument("--shard", metavar="K/N", help="check only the K-th of N slices (CI matrices)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("--no-cache", action="store_true",

@@ -17,7 +17,7 @@ from virtconform.engine import fastvalid
 from virtconform.engine.errors import DocumentError, InputError
 from virtconform.engine.xmlbytes import read_bytes
 
-from ..parallel import cores, ordered_map
+from ..parallel import default_jobs, ordered_map
 from .inputs import STDIN, STDIN_NAME, expand, read_input
 
 Result = tuple[str, int, list[str], list[dict[str, object]]]  # path, status, lines, errors
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     report: list[dict[str, object]] = []
     unreadable = invalid = valid = 0
     err = sys.stderr
-    jobs = args.jobs if getattr(args, "jobs", None) else cores()
+    jobs = args.jobs if getattr(args, "jobs", None) else default_jobs()
     for path, status, lines, errors in results(files, jobs):
         for line in lines:
             err.write(line + "\n")

@@ -328,7 +328,8 @@ def _run_cached(config: Config, docs: list[tuple[str, Path]], old: dict[Path, by
             todo.append((rel, data, was))
     if todo:
         _prepare(config)
-        done = run_documents(todo, jobs or os.cpu_count() or 1, progress)
+        from ..parallel import default_jobs
+        done = run_documents(todo, jobs or default_jobs(), progress)
         for r in done:
             if cache is not None and not r.internal:
                 cache.put(keys[r.path], r.cached())
