@@ -39,6 +39,11 @@ BATCH_SECONDS = 3.0
 BATCH_MAX = 100
 #: how often a worker looks for what the others put into the database
 POLL_SECONDS = 2.0
+#: the share of a worker's budget that replaying the database's corpus may take (failures
+#: are always replayed, first): a large shared corpus would otherwise eat a short campaign;
+#: corpus documents replay in chunks of this many
+REPLAY_SHARE = 0.25
+REPLAY_CHUNK = 25
 #: samples of a campaign's counts over its time budget (the shape of ``--html``'s charts)
 SAMPLES = 60
 GROUPS = {"plain": False, "hostile": True}
@@ -76,7 +81,7 @@ class Worker:
         self.features: set[str] = set()
         self.corpus_saved = 0
         self.duplicates = 0
-        self.minimizing = 0.0
+        self.minimizing = self.replaying = 0.0
         self.start = self.deadline = self.last_report = 0.0
         self.every = self.next_sample = 0.0
         self.samples: list[dict[str, float | int]] = []
@@ -219,15 +224,17 @@ class Worker:
                     if passed:  # fixed since: the database forgets it, as Hypothesis does
                         self.db.delete(key, value)
             if props:
-                fresh = [v.decode("utf-8", "replace") for v in list(self.db.fetch(dbkeys.corpus_key(group)))
-                         if self._new(v)]
-                for i in range(0, len(fresh), BATCH_MAX):
-                    if time.monotonic() >= self.deadline:
-                        break
-                    self.check(fresh[i:i + BATCH_MAX], props, group, replay=True)
+                fresh = [v for v in list(self.db.fetch(dbkeys.corpus_key(group))) if _digest(v) not in self.seen_docs]
+                for i in range(0, len(fresh), REPLAY_CHUNK):
+                    if time.monotonic() >= self.deadline or self.replaying >= REPLAY_SHARE * self.seconds:
+                        break  # what is left stays for later polls (and other workers)
+                    chunk = [v for v in fresh[i:i + REPLAY_CHUNK] if self._new(v)]
+                    t0 = time.monotonic()
+                    self.check([v.decode("utf-8", "replace") for v in chunk], props, group, replay=True)
+                    self.replaying += time.monotonic() - t0
 
     def _new(self, value: bytes) -> bool:
-        d = hashlib.blake2b(value, digest_size=16).digest()
+        d = _digest(value)
         if d in self.seen_docs:
             return False
         self.seen_docs.add(d)
@@ -324,8 +331,8 @@ def _passes(prop: Property, xml: str) -> bool:
     return True
 
 
-def _digest(xml: str) -> bytes:
-    return hashlib.blake2b(xml.encode(), digest_size=16).digest()
+def _digest(xml: str | bytes) -> bytes:
+    return hashlib.blake2b(xml.encode() if isinstance(xml, str) else xml, digest_size=16).digest()
 
 
 _SET_NAMES: dict[frozenset[str], str] = {}
