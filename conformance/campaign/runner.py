@@ -8,9 +8,10 @@ Hypothesis is not in this loop: a seed is one draw, which Hypothesis can neither
 steer, and its per-example bookkeeping cost as much as checking four properties; failures
 are minimized by campaign/minimize.py instead. What Hypothesis gives a campaign is its
 example database (a directory, or Redis shared by many machines; database.py): a failure,
-minimized, goes there and every other worker replays it first; documents that reach
-something new (a schema path, a skip reason, a builder refusal) go to its corpus and are
-replayed by the others too. Counts: ``examples`` are generated documents a property
+minimized, goes there and every other worker replays it first, at start-up and as soon as
+it polls; documents that reach something new (a schema path, a skip reason, a builder
+refusal) go to its corpus, which every worker replays when it starts (a running worker
+does not check again what a peer running the same code just checked). Counts: ``examples`` are generated documents a property
 checked; ``skipped`` ones it did not apply to (with the reason); ``replayed`` ones that came
 from the database. ``samples`` give the campaign's shape over time: examples, coverage
 (distinct features reached, database or not) and failures, about SAMPLES times per budget.
@@ -203,8 +204,9 @@ class Worker:
               f"  reproducer: {path}", file=sys.stderr)
 
     # ------------------------------------------------------------ sharing
-    def replay(self) -> None:
-        """What the database holds that this worker has not run: failures first, then corpus."""
+    def replay(self, corpus: bool = True) -> None:
+        """What the database holds that this worker has not run: failures first, then (at
+        start-up) the corpus."""
         if self.db is None:
             return
         for group, props in self.groups.items():
@@ -223,7 +225,7 @@ class Worker:
                     self.stats[prop.name].replayed += 1
                     if passed:  # fixed since: the database forgets it, as Hypothesis does
                         self.db.delete(key, value)
-            if props:
+            if props and corpus:
                 fresh = [v for v in list(self.db.fetch(dbkeys.corpus_key(group))) if _digest(v) not in self.seen_docs]
                 for i in range(0, len(fresh), REPLAY_CHUNK):
                     if time.monotonic() >= self.deadline or self.replaying >= REPLAY_SHARE * self.seconds:
@@ -283,7 +285,7 @@ class Worker:
             if now - last_poll >= POLL_SECONDS:
                 last_poll = now
                 self.collect()
-                self.replay()
+                self.replay(corpus=False)
 
     def enough(self) -> bool:
         """Whether the worker has checked the examples it was asked for (``--examples``)."""
