@@ -192,9 +192,10 @@ def _console(dom: Domain) -> None:
 
 
 def _channel_ports(devs: Devices) -> None:
-    """A virtio channel sits on a virtio-serial port; a channel with a virtio-serial address
-    (of any target: a guestfwd channel may carry one) and no port gets the next after the
-    highest of the channels before it on its controller and bus (the first is 0)."""
+    """A virtio channel sits on a virtio-serial port. A channel with a virtio-serial address
+    on port 0 (or none given: a virtio channel's) takes the next after the highest of the
+    channels before it on its controller and bus (the first is 0) -- whatever the target of
+    either: libvirt tests the address only, so a guestfwd channel given one is numbered too."""
     for i, ch in enumerate(devs.channels):
         if ch.target is not None and ch.target.kind == "virtio" and ch.address is None:
             ch.address = VirtioSerialAddress(type="virtio-serial", controller=0, bus=0, port=0)

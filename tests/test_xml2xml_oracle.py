@@ -74,6 +74,11 @@ P += [dom(body=o) for o in ["<os><type>hvm</type></os>", "<os><type>hvm</type><k
 P += [dom("<domain type='kvm'>", o) for o in ["<os><type>hvm</type></os>", "<os><type arch='i686'>hvm</type></os>", "<os><type>xen</type></os>", "<os><type>linux</type></os>", "<os><type machine='pc-0.10'>hvm</type></os>"]]
 P += [dom("<domain type='xen'>", o) for o in ["<os><type arch='x86_64'>xen</type></os>", "<os><type arch='x86_64'>linux</type></os>", "<os><type>xen</type></os>"]]
 P += [dom("<domain type='kqemu'>", "<os><type>hvm</type></os>")]
+# a paravirtualized guest keeps a tablet on the xen bus and its console, neither printed as given
+P += [dom("<domain type='kvm'>", "<os><type arch='x86_64' machine='xenner'>xen</type></os><devices>"
+          "<emulator>/usr/bin/xenner</emulator><input type='tablet'><address type='pci' slot='4'/></input>"
+          "<input type='mouse' bus='usb'/><input type='mouse' bus='ps2'/><graphics type='vnc'/>"
+          "<console type='pty'><address type='pci' slot='5'/></console></devices>")]
 # clock
 P += [dom(body=HVM + c) for c in ["<clock/>", "<clock offset=''/>", "<clock offset='localtime'/>", "<clock offset='timezone'/>",
       "<clock offset='timezone' timezone='Europe/Paris &amp; x'/>", "<clock offset='variable'/>", "<clock offset='variable' adjustment='1e3'/>",
@@ -223,6 +228,13 @@ P += ["<input/>", "<input type='bogus'/>", "<input type='mouse' bus='ps2'/><inpu
       "<watchdog/>", "<watchdog model='bogus'/>", "<watchdog model='ib700' action='bogus'/>", "<watchdog model='i6300esb' action='none'/>",
       "<memballoon/>", "<memballoon model='none'/>", "<memballoon model='virtio'/><memballoon model='xen'/>",
       "<hostdev mode='capabilities' type='pci'><source><address slot='3'/></source></hostdev>", "<channel type='pty'/>",
+      # virtio-serial ports are numbered by the address, whatever the channel's target
+      "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='1'/><address type='virtio-serial'/></channel>"
+      "<channel type='pty'><target type='virtio'/></channel>",
+      "<channel type='pty'><target type='virtio'/></channel><channel type='pty'><target type='guestfwd' "
+      "address='10.0.2.1' port='1'/><address type='virtio-serial'/></channel>",
+      "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='1'/><address type='virtio-serial' port='5'/>"
+      "</channel><channel type='pty'><target type='virtio'/></channel>",
       "<hostdev/>", "<hostdev type='usb'/>", "<hostdev type='pci'/>", "<hostdev mode='bogus' type='pci'/>",
       "<hostdev type='usb'><source><vendor id='0'/><product id='1'/></source></hostdev>",
       "<hostdev type='usb'><source><vendor id='010'/><product id='0x1'/></source></hostdev>",

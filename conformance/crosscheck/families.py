@@ -12,8 +12,7 @@ Nothing here lists devices; everything is read from the engine's registry
   ``<features>``, the lifecycle, ``<emulator>``, ...) belongs to the machine family, the
   room without devices that builds and reads those options (``-M``, ``-m``, ``-smp``,
   ``-cpu``, ``-boot``, ...);
-- a kind of device no family serves (``<console>``: libvirt 0.8.3 derives it from the
-  first serial) gets a row of its own, so that nothing hides;
+- a kind of device no family serves gets a row of its own, so that nothing hides;
 - an option belongs to the family that reads it back (its argv2xml reader, by exact name,
   then by libvirt's prefixes).
 

@@ -92,7 +92,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
     # the QEMU driver's hypervisors; the others are only refused by it
     "hypervisor": {"qemu": 8, "kvm": 6, "kqemu": 1, "xen": 0, "lxc": 0, "openvz": 0, "test": 0},
     # a container guest only meets the QEMU driver's refusal: seen, but rarely
-    "guest": {"hvmGuest": 8, "paravirtGuest": 2, "containerGuest": 0.1},
+    "guest": {"hvmGuest": 8, "paravirtGuest": 2, "containerGuest": 0.2},
     # filesystems are for containers: the QEMU driver refuses them
     "devices": {"disk": 5, "controller": 3, "filesystem": 0.3, "nic": 4, "input": 2,
                 "graphics": 2, "video": 2, "sound": 2, "hostdev": 2, "serial": 3,
@@ -123,20 +123,37 @@ _ODD_RATE = {
     "video-address": 0.25,    # the video card's address: mostly slot 2, sometimes not
     "tty": 0.15,              # the tty of a running pty device, in an inactive definition
     "wiremode": 0.05,         # a character device source's wiremode
-    "container": 0.5,         # an exe guest stays one (and its QEMU driver refuses it)
+    "container": 0.7,         # an exe guest stays one (and its QEMU driver refuses it)
+    "foreign-guest": 0.02,    # the walker's guest as drawn: another hypervisor, architecture, machine
+    "legacy-linux": 0.1,      # a Xen guest's os type keeps its old name 'linux'
+    "second-device": 0.08,    # a second console, video card or display
+    "xen-balloon": 0.3,       # a Xen balloon in a guest that is not Xen's
+    "hostdev-capabilities": 0.15,  # a host device in capabilities mode (no QEMU option)
+    "uml-disk": 0.1,          # a disk on the uml bus
 }
-#: "address-kind" of the devices that seldom carry an address, so that each kind of
-#: address reaches each of them in a run of a few thousand documents
-_ODD_ADDRESS_RATE = {"filesystem": 0.6, "parallel": 0.4, "console": 0.7, "video": 0.3,
-                     "hostdev": 0.2, "sound": 0.2, "input": 0.2, "serial": 0.3, "memballoon": 0.2,
-                     "watchdog": 0.2}
+#: the properties (documents without ``for_libvirt_schema``) see the unusual constructs
+#: less often: most of their documents must load, or they test refusals only
+_PROPERTY_ODD_SCALE = 0.3
+#: the rates of the devices that seldom carry an address, so that each kind of address
+#: reaches each of them in a run of a few thousand documents
+_ODD_DEVICE_RATE = {
+    "address-kind": {"disk": 0.1, "filesystem": 0.6, "parallel": 0.5, "console": 0.5, "video": 0.4, "hostdev": 0.2,
+                     "sound": 0.2, "input": 0.2, "serial": 0.3, "memballoon": 0.2, "watchdog": 0.2},
+    "chardev-address": {"console": 0.6, "parallel": 0.3},
+}
 
 # disk bus -> (target prefix, how many targets it has)
-_DISK_BUS = {"ide": ("hd", 4), "scsi": ("sd", 14), "virtio": ("vd", 26), "fdc": ("fd", 2),
+_DISK_BUS = {"ide": ("hd", 4), "scsi": ("sd", 14), "virtio": ("vd", 26), "fdc": ("fd", 2), "uml": ("ubd", 26),
              "xen": ("xvd", 26), "usb": ("sd", 26)}
 _NET_MODELS = ["virtio", "e1000", "rtl8139", "ne2k_pci", "pcnet"]
 _PATH_DIRS = ["/var/lib/libvirt/images", "/dev/HostVG", "/tmp", "/srv/vm", "/usr/share/boot"]
 _HOSTS = ["127.0.0.1", "localhost", "0.0.0.0", "example.org", "192.168.122.1"]
+
+
+def _hypervisors() -> list[str]:
+    """The domain types the schema names (its ``hypervisor`` define)."""
+    p = shipped().defines["hypervisor"]
+    return sorted(v for v in (alternative_name(i) for i in getattr(p, "items", [])) if v)
 
 
 def _pick(ch: Chooser, seq: list) -> object:
@@ -230,7 +247,7 @@ def _hooks(hostile: bool) -> dict[str, Callable[[Walker], str]]:
 def make_walker(ch: Chooser, *, hostile: bool = False) -> Walker:
     return DomainWalker(ch, weights=WEIGHTS, hooks=_hooks(hostile),
                         text_chars=_HOSTILE_TEXT if hostile else _SANE_TEXT,
-                        max_repeat=3, repeat_overrides={"devices": 8, "clock": 1},
+                        max_repeat=3, repeat_overrides={"devices": 8, "clock": 3},
                         p_element=_P_ELEMENT)
 
 
@@ -300,9 +317,9 @@ class Refiner:
         """Whether this site keeps an unusual (but valid) construct (``_ODD_RATE``, for an
         address by the kind of device that holds it)."""
         rate = _ODD_RATE[construct]
-        if construct == "address-kind" and device is not None:
-            rate = _ODD_ADDRESS_RATE.get(device, rate)
-        return self.ch.boolean(rate)
+        if device is not None:
+            rate = _ODD_DEVICE_RATE.get(construct, {}).get(device, rate)
+        return self.ch.boolean(rate if self.for_libvirt_schema else rate * _PROPERTY_ODD_SCALE)
 
     def run(self) -> None:
         for label in self.root.findall("seclabel/label"):
@@ -359,6 +376,11 @@ class Refiner:
         kind = (ostype.text or "").strip() if ostype is not None else "xen"
         if kind == "exe" and self.odd("container"):
             return
+        if self.odd("foreign-guest"):  # kept as the walker drew it, on any of the schema's hypervisors
+            r.set("type", str(_pick(self.ch, _hypervisors())))
+            if os_ is not None:
+                self.os_parts(os_, kind == "hvm", r.find("bootloader") is not None)
+            return
         if kind == "exe":  # a container guest is of no use to the QEMU driver: make it hvm
             for c in list(os_):
                 if c.tag != "type":
@@ -373,7 +395,7 @@ class Refiner:
         if boot is not None and not (boot.text or "").strip():
             boot.text = "/usr/bin/pygrub"  # an empty one is no bootloader to libvirt
         if ostype is not None:
-            if kind == "linux":
+            if kind == "linux" and not self.odd("legacy-linux"):
                 ostype.text = "xen"
             if arch is None:
                 ostype.attrib.pop("arch", None)
@@ -455,20 +477,22 @@ class Refiner:
         one graphics head, and only a Xen guest has a Xen balloon."""
         for tag in ("console", "video", "graphics"):
             for extra in dev.findall(tag)[1:]:
-                dev.remove(extra)
+                if not self.odd("second-device"):
+                    dev.remove(extra)
         for video in dev.findall("video"):
             for a in video.findall("address"):
                 if self.odd("address-kind", "video"):
                     self.other_address(a)
                 elif self.odd("video-address"):
-                    slot = 2 if self.ch.boolean(0.7) else self.ch.integer(3, 31)
                     a.attrib.clear()
-                    a.attrib.update(dict(type="pci", domain="0x0000", bus="0x00", slot=f"0x{slot:02x}",
-                                         function="0x0"))
+                    a.set("type", "pci")
+                    if self.ch.boolean(0.7):  # the primary card's own slot; else one of the pool
+                        a.attrib.update(dict(domain="0x0000", bus="0x00", slot="0x02", function="0x0"))
                 else:
                     video.remove(a)
         balloon = dev.find("memballoon")
-        if balloon is not None and self.root.get("type") != "xen":
+        if balloon is not None and self.root.get("type") != "xen" and \
+                not (balloon.get("model") == "xen" and self.odd("xen-balloon")):
             balloon.set("model", "virtio")
 
     def controllers(self, dev: etree._Element) -> None:
@@ -493,6 +517,8 @@ class Refiner:
             bus = target.get("bus")
             if device == "floppy":
                 bus = "fdc"
+            elif bus == "uml" and device == "disk" and self.odd("uml-disk"):
+                pass
             elif bus in (None, "fdc", "uml"):
                 bus = str(_pick(self.ch, ["ide", "scsi", "virtio", "xen", "usb"] if device == "disk"
                                 else ["ide", "scsi"]))
@@ -541,7 +567,7 @@ class Refiner:
         addr = d.find("address")
         if addr is None:
             return
-        if self.odd("address-kind"):  # an address that does not follow from the name
+        if self.odd("address-kind", "disk"):  # an address that does not follow from the name
             if self.ch.boolean(0.5):
                 self.other_address(addr)
             else:
@@ -603,7 +629,7 @@ class Refiner:
         for h in dev.findall("hostdev"):
             src = h.find("source")
             pci = src.find("address[@slot]") is not None
-            h.set("mode", "subsystem")
+            h.set("mode", "capabilities" if self.odd("hostdev-capabilities") else "subsystem")
             h.set("type", "pci" if pci else "usb")
             h.set("managed", h.get("managed") or "no")
 
@@ -617,7 +643,7 @@ class Refiner:
                 addr = c.find("address")
                 target = c.find("target")
                 virtio = tag == "channel" and target is not None and target.get("type") == "virtio"
-                if addr is not None and not virtio and not self.odd("chardev-address"):
+                if addr is not None and not virtio and not self.odd("chardev-address", tag):
                     c.remove(addr)
                 if c.get("type") is None:  # the legacy bare <console/>
                     continue
@@ -716,7 +742,7 @@ class Refiner:
             parent = el.getparent()
             if parent is None or parent.tag == "source":  # a host device's own address
                 continue
-            if parent.tag == "video" and el.get("type") == "pci":  # placed by singletons()
+            if parent.tag == "video" and el.get("slot") == "0x02":  # placed by singletons()
                 continue
             if el.get("type") in ("drive", "virtio-serial") and parent.tag in ("disk", "channel"):
                 continue

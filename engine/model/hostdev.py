@@ -57,7 +57,8 @@ class Hostdev(Element):
         self.source = src
         a = next((c for c in elem if c.tag == "address"), None)
         self.address = Address.parse(a, doc) if a is not None else None
-        if self.type == "pci" and self.address is not None and not isinstance(self.address, PciAddress):
+        if self.mode == "subsystem" and self.type == "pci" and self.address is not None \
+                and not isinstance(self.address, PciAddress):
             raise self.error("PCI host devices must use 'pci' address type")
 
     def printable(self) -> None:

@@ -272,4 +272,5 @@ CHANNEL = Family(
 CONSOLE = Family(
     name="console",
     devices=lambda devs: [c for c in devs.consoles if not c.echo],
+    guest_sees=False,  # through the Xen backend, not through QEMU
 )
