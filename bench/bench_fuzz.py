@@ -162,7 +162,9 @@ def main() -> int:
         for k in range(args.rounds):
             print(f"round {k + 1}")
             y = 0.0 if args.no_yardstick else yardstick(args.workers, args.seconds)
-            c = campaign(args.workers, args.seconds, url, work, extra, 100 + 10 * k)
+            # each round starts from an empty database (a Redis DB number, or a directory of its own)
+            here = (url.rsplit("/", 1)[0] + f"/{k % 16}") if url.startswith("redis://") else f"{url}-{k}"
+            c = campaign(args.workers, args.seconds, here, work, extra, 100 + 10 * k)
             if y:
                 print(f"    ratio: {c['documents_per_second']:.0f} documents/s through every property vs "
                       f"{y:.0f} docs/s of the yardstick = {c['documents_per_second'] / y:.2f}")

@@ -304,3 +304,22 @@ def test_byte_fuzzing_instruments_the_target_reader_only() -> None:
     assert not {"virtconform.engine.qemu.argvparse", "virtconform.engine.qemu", "virtconform.conformance.cli.argv2xml"} \
         & outside
     assert "virtconform.engine.model.domain" not in outside_modules("xml")
+
+
+def test_replaying_the_corpus_takes_at_most_its_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared corpus larger than a campaign can replay: the worker replays chunks until
+    corpus replay has taken REPLAY_SHARE of its budget, and keeps the rest for later."""
+    from virtconform.conformance.campaign import runner
+    from virtconform.conformance.campaign.database import corpus_key, open_database
+    from virtconform.conformance.generators.domaingen import generate_domain_text
+    db = open_database(str(tmp_path / "db"))
+    for seed in range(3 * runner.REPLAY_CHUNK):
+        db.save(corpus_key("plain"), generate_domain_text(seed).encode())
+    worker = runner.Worker(0, 10.0, 1, ["validates"], str(tmp_path / "db"), tmp_path / "out", False)
+    worker.deadline = time.monotonic() + 60
+    monkeypatch.setattr(runner, "REPLAY_SHARE", 1e-9)  # any chunk exhausts the share
+    worker.replay()
+    assert worker.stats["validates"].replayed == runner.REPLAY_CHUNK
+    monkeypatch.setattr(runner, "REPLAY_SHARE", 1.0)
+    worker.replay()  # the rest, not lost
+    assert worker.stats["validates"].replayed == 3 * runner.REPLAY_CHUNK

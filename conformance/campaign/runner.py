@@ -8,9 +8,10 @@ Hypothesis is not in this loop: a seed is one draw, which Hypothesis can neither
 steer, and its per-example bookkeeping cost as much as checking four properties; failures
 are minimized by campaign/minimize.py instead. What Hypothesis gives a campaign is its
 example database (a directory, or Redis shared by many machines; database.py): a failure,
-minimized, goes there and every other worker replays it first; documents that reach
-something new (a schema path, a skip reason, a builder refusal) go to its corpus and are
-replayed by the others too. Counts: ``examples`` are generated documents a property
+minimized, goes there and every other worker replays it first, at start-up and as soon as
+it polls; documents that reach something new (a schema path, a skip reason, a builder
+refusal) go to its corpus, which every worker replays when it starts (a running worker
+does not check again what a peer running the same code just checked). Counts: ``examples`` are generated documents a property
 checked; ``skipped`` ones it did not apply to (with the reason); ``replayed`` ones that came
 from the database. ``samples`` give the campaign's shape over time: examples, coverage
 (distinct features reached, database or not) and failures, about SAMPLES times per budget.
@@ -39,6 +40,11 @@ BATCH_SECONDS = 3.0
 BATCH_MAX = 100
 #: how often a worker looks for what the others put into the database
 POLL_SECONDS = 2.0
+#: the share of a worker's budget that replaying the database's corpus may take (failures
+#: are always replayed, first): a large shared corpus would otherwise eat a short campaign;
+#: corpus documents replay in chunks of this many
+REPLAY_SHARE = 0.25
+REPLAY_CHUNK = 25
 #: samples of a campaign's counts over its time budget (the shape of ``--html``'s charts)
 SAMPLES = 60
 GROUPS = {"plain": False, "hostile": True}
@@ -76,7 +82,7 @@ class Worker:
         self.features: set[str] = set()
         self.corpus_saved = 0
         self.duplicates = 0
-        self.minimizing = 0.0
+        self.minimizing = self.replaying = 0.0
         self.start = self.deadline = self.last_report = 0.0
         self.every = self.next_sample = 0.0
         self.samples: list[dict[str, float | int]] = []
@@ -198,8 +204,9 @@ class Worker:
               f"  reproducer: {path}", file=sys.stderr)
 
     # ------------------------------------------------------------ sharing
-    def replay(self) -> None:
-        """What the database holds that this worker has not run: failures first, then corpus."""
+    def replay(self, corpus: bool = True) -> None:
+        """What the database holds that this worker has not run: failures first, then (at
+        start-up) the corpus."""
         if self.db is None:
             return
         for group, props in self.groups.items():
@@ -218,16 +225,18 @@ class Worker:
                     self.stats[prop.name].replayed += 1
                     if passed:  # fixed since: the database forgets it, as Hypothesis does
                         self.db.delete(key, value)
-            if props:
-                fresh = [v.decode("utf-8", "replace") for v in list(self.db.fetch(dbkeys.corpus_key(group)))
-                         if self._new(v)]
-                for i in range(0, len(fresh), BATCH_MAX):
-                    if time.monotonic() >= self.deadline:
-                        break
-                    self.check(fresh[i:i + BATCH_MAX], props, group, replay=True)
+            if props and corpus:
+                fresh = [v for v in list(self.db.fetch(dbkeys.corpus_key(group))) if _digest(v) not in self.seen_docs]
+                for i in range(0, len(fresh), REPLAY_CHUNK):
+                    if time.monotonic() >= self.deadline or self.replaying >= REPLAY_SHARE * self.seconds:
+                        break  # what is left stays for later polls (and other workers)
+                    chunk = [v for v in fresh[i:i + REPLAY_CHUNK] if self._new(v)]
+                    t0 = time.monotonic()
+                    self.check([v.decode("utf-8", "replace") for v in chunk], props, group, replay=True)
+                    self.replaying += time.monotonic() - t0
 
     def _new(self, value: bytes) -> bool:
-        d = hashlib.blake2b(value, digest_size=16).digest()
+        d = _digest(value)
         if d in self.seen_docs:
             return False
         self.seen_docs.add(d)
@@ -276,7 +285,7 @@ class Worker:
             if now - last_poll >= POLL_SECONDS:
                 last_poll = now
                 self.collect()
-                self.replay()
+                self.replay(corpus=False)
 
     def enough(self) -> bool:
         """Whether the worker has checked the examples it was asked for (``--examples``)."""
@@ -324,8 +333,8 @@ def _passes(prop: Property, xml: str) -> bool:
     return True
 
 
-def _digest(xml: str) -> bytes:
-    return hashlib.blake2b(xml.encode(), digest_size=16).digest()
+def _digest(xml: str | bytes) -> bytes:
+    return hashlib.blake2b(xml.encode() if isinstance(xml, str) else xml, digest_size=16).digest()
 
 
 _SET_NAMES: dict[frozenset[str], str] = {}
