@@ -1142,9 +1142,11 @@ class Diagnoser:
         data = self.alg.front(p, (VALUE, DATA, LIST))
         if not data:
             return f"text is not allowed in <{element}>"
-        shown = " ".join(s.split())
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
+        # the value as written (a space around it may be the mistake); a multi-line text
+        # is shown on one line; only a value too long for one line is cut
+        shown = s if "\n" not in s else " ".join(s.split())
+        if len(shown) > 160:
+            shown = shown[:157] + "..."
         return f"value {shown!r} of <{element}> is {self._not_matching([p], s)}"
 
     def _missing_content(self, p: P, element: str) -> str:

@@ -195,3 +195,14 @@ def test_a_diagnosis_does_not_depend_on_earlier_documents() -> None:
     fresh = messages(rngderiv.Algebra(rngtree.from_tree(cs.tree.getroot(), Path(cs.path))))
     assert fresh == ["<os> lacks required element <type> (expected before <boot>)"]
     assert messages(shared) == fresh
+
+
+def test_a_long_value_is_named_in_full() -> None:
+    """A path of 45 characters that misses its leading slash is shown whole: the mistake
+    may sit anywhere in it (the message used to cut values at 40 characters)."""
+    bad = "var/lib/libvirt/boot/virtinst-vmlinuz.AbC123"
+    text = ("<domain type='kvm'><name>g</name><memory>524288</memory>\n"
+            f"<os><type>hvm</type><kernel>{bad}</kernel></os></domain>")
+    problems = schema.validate(xmlio.parse_bytes(text.encode(), "t.xml"))
+    assert problems and problems[0].line == 2
+    assert f"'{bad}'" in problems[0].message, problems[0].message
