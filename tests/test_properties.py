@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from virtconform.conformance.campaign import differential as D
 from virtconform.conformance.campaign import properties as P
-from virtconform.conformance.campaign.properties import PROPERTIES, Skip, qemu_options
+from virtconform.conformance.campaign.catalogue import PROPERTIES
+from virtconform.conformance.campaign.properties import Skip, qemu_options
 from virtconform.conformance.generators.strategies import domains
 
 

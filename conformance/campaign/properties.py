@@ -546,8 +546,6 @@ for _p in [
 ]:
     register(_p)
 
-from . import differential  # noqa: E402,F401 - registers agrees-with-libvirt and argv-xml-argv (../shared/oracle)
-
 
 def run_one(prop: Property, xml: str) -> bool:
     """Run a property; False when it was skipped. Failures raise AssertionError (or worse)."""

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from . import database as dbkeys
+from .catalogue import PROPERTIES
 from .minimize import minimize, signature
-from .properties import PROPERTIES, Property, Skip, analysis, set_name, skip_reason
+from .properties import Property, Skip, analysis, set_name, skip_reason
 
 #: a batch of documents closes after this many seconds or this many documents of each kind
 #: (properties with a batch form pay process starts per batch, not per document: the

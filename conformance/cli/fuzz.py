@@ -52,7 +52,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def _selected(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
-    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.conformance.campaign.catalogue import PROPERTIES
     from virtconform.engine.errors import UsageError
     names = list(PROPERTIES)
     if args.property:
@@ -65,7 +65,7 @@ def _selected(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 
 
 def _properties(args: argparse.Namespace) -> int:
-    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.conformance.campaign.catalogue import PROPERTIES
     from virtconform.conformance.campaign.runner import run_worker
     from virtconform.engine.errors import UsageError
 
