@@ -84,6 +84,8 @@ RULES: list[tuple[str, str]] = [
     ("-drive cache on/off and unknown values", f"{Q} -drive file=/a,index=0,cache=on -drive file=/b,index=1,"
                                                "cache=off -drive file=/c,index=2,cache=unsafe,werror=report"),
     ("-drive error policy alone", f"{Q} -drive file=/a,index=0,werror=ignore"),
+    ("-drive error policy by libvirt's names (enospace), not QEMU's (enospc)",
+     f"{Q} -drive file=/a,index=0,cache=off,werror=enospace -drive file=/b,index=1,cache=off,rerror=enospc"),
     ("-drive readonly=on, =off, and unknown keys", f"{Q} -drive file=/a,index=0,readonly=on,boot=on,serial=X1 "
                                                    "-drive file=/b,index=1,readonly=off,aio=native"),
     ("-drive index wraps in a char", f"{Q} -drive file=/a,index=256 -drive file=/b,if=scsi,index=282"),

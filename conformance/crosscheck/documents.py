@@ -95,17 +95,11 @@ def generated_one(seed: int, k: int) -> Document:
     return Document(f"seed {seed} #{k:04d}", pin_random(to_text(root)))
 
 
-def from_paths(paths: Iterable[str]) -> list[Document]:
-    """Files as given, directories as their ``*.xml`` (recursively, sorted), ``-`` as stdin:
-    the project's one input expander (cli/inputs.py)."""
-    from virtconform.conformance.cli.inputs import expand
-    return [Document(name, pin_random(text)) for name, text in _read(expand(list(paths)))]
-
-
 def inputs(paths: Iterable[str]) -> tuple[list[Document], list[Document]]:
-    """(domain documents, QEMU command lines): ``*.args`` files are command lines (for
-    argv2xml, as given), other files documents; a directory gives its ``*.xml`` and its
-    ``*.args`` (recursively, sorted)."""
+    """(domain documents, QEMU command lines) through the project's one input expander
+    (cli/inputs.py): ``*.args`` files are command lines (for argv2xml, as given), other
+    files (``-``: standard input) documents; a directory gives its ``*.xml`` and its
+    ``*.args`` (recursively, sorted). Documents get their random values pinned."""
     from virtconform.conformance.cli.inputs import expand
     docs: list[str] = []
     lines: list[str] = []

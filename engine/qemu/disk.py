@@ -307,7 +307,7 @@ def parse_drive(val: str, nvirtio: int) -> Disk:
         elif key == "cache":
             cache = _CACHE.get(v, cache)
         elif key in ("werror", "rerror"):
-            policy = v if v in ("stop", "ignore") else policy
+            policy = v if v in ("stop", "ignore", "enospace") else policy  # libvirt's names, not QEMU's enospc
         elif key in ("index", "bus", "unit"):
             n, _ = str_to_int(v)
             if n is None:
