@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m virtconform.conformance.cli.demo corpus
 
+# pytest-xdist: one worker per core (-n auto); the tests share no state but tmp dirs
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 schema: $(STAMP)
 	$(BIN)/virtconform schema compile

@@ -1,17 +1,19 @@
 """Start-up cost: `virtconform` commands as whole processes against process yardsticks.
 
 Each command runs N times (interleaved, so load spikes hit all of them alike); min and
-median wall times are printed, with the min of each command relative to
-``python -c pass`` (the interpreter floor: start-up we cannot remove) and to
-``xmllint --noout --relaxng schemas/domain.rng FILE`` (a C validator incl. schema
-compile; skipped when /usr/bin/xmllint is absent). Then ``-X importtime`` of
-`virtconform argv`: the modules costing most (self and cumulative), and whether
-rnc2rng (schema authoring only, ~150 ms) got imported. No assertions.
+median wall times and the min of CPU time (user + system) are printed, with the minima of
+each command relative to ``python -c pass`` (the interpreter floor: start-up we cannot
+remove) and to ``xmllint --noout --relaxng schemas/domain.rng FILE`` (a C validator incl.
+schema compile; skipped when /usr/bin/xmllint is absent). Then ``-X importtime`` of each
+`virtconform` command: the modules costing most (self and cumulative), and whether
+rnc2rng (schema authoring only, ~150 ms) got imported. bench_callgrind.py counts the same
+start-ups in instructions (repeatable under load). No assertions.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -73,10 +75,14 @@ def bytecode_env(as_is: bool) -> str:
             f"was {inherited}; --as-is to keep it)")
 
 
-def once(cmd: list[str]) -> tuple[float, int]:
+def once(cmd: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, exit status, CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    return time.perf_counter() - t0, r.returncode
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, r.returncode, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def importtime(cmd: list[str], top: int) -> None:
@@ -109,13 +115,14 @@ def importtime(cmd: list[str], top: int) -> None:
              "virtconform.conformance.grammar.walker", "virtconform.conformance.grammar.rng",
              "virtconform.conformance.grammar.regexgen", "virtconform.engine.qemu.argvparse"]
     present = [w for w in watch if w in names]
-    print(f"  watch list present (likely not needed for argv): {', '.join(present) or 'none'}")
+    print(f"  watch list present (modules these commands should not need; site imports urllib"
+          f" for the editable install): {', '.join(present) or 'none'}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", "--runs", type=int, default=15)
-    ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--top", type=int, default=8)
     ap.add_argument("--as-is", action="store_true",
                     help="keep the inherited PYTHONDONTWRITEBYTECODE (no bytecode cache)")
     args = ap.parse_args()
@@ -155,27 +162,35 @@ def run(args: argparse.Namespace, note: str) -> int:
         once(cmd)
     times: dict[str, list[float]] = {k: [] for k in cmds}
     codes: dict[str, set[int]] = {k: set() for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for _ in range(args.runs):
         for label, cmd in cmds.items():
-            t, rc = once(cmd)
+            t, rc, cpu = once(cmd)
             times[label].append(t)
             codes[label].add(rc)
+            cpus[label].append(cpu)
 
     py = min(times["python -c pass"])
     xl = min(times["xmllint --relaxng"]) if "xmllint --relaxng" in times else None
-    print(f"\nwall time over {args.runs} interleaved runs (ms):")
+    py_cpu = min(cpus["python -c pass"]) or 1e-3
+    print(f"\nwall time over {args.runs} interleaved runs (ms), CPU time (ms, min):")
     head = f"  {'command':38s} {'min':>7s} {'median':>7s} {'x python':>9s}"
-    print(head + (f" {'x xmllint':>10s}" if xl else "") + "  exit")
+    print(head + (f" {'x xmllint':>10s}" if xl else "") + f" {'CPU':>6s} {'x python':>9s}  exit")
     for label, ts in times.items():
         m = min(ts)
+        cpu = min(cpus[label])
         row = f"  {label:38s} {1000 * m:7.1f} {1000 * statistics.median(ts):7.1f} {m / py:9.2f}"
         if xl:
             row += f" {m / xl:10.2f}"
-        print(row + f"  {','.join(map(str, sorted(codes[label])))}")
+        print(row + f" {1000 * cpu:6.1f} {cpu / py_cpu:9.2f}  {','.join(map(str, sorted(codes[label])))}")
         if label.startswith("virtconform"):
             print(f"  {'':38s} {1000 * (m - py):7.1f} ms above the interpreter floor")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
-    importtime(cmds["virtconform argv --caps qemu-0.12.1"], args.top)
+    for label, cmd in cmds.items():
+        if label.startswith("virtconform"):
+            importtime(cmd, args.top)
     return 0
 
 

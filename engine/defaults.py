@@ -197,8 +197,7 @@ def _channel_ports(devs: Devices) -> None:
     channels before it on its controller and bus (the first is 0) -- whatever the target of
     either: libvirt tests the address only, so a guestfwd channel given one is numbered too."""
     for i, ch in enumerate(devs.channels):
-        virtio = ch.target is not None and ch.target.kind == "virtio"
-        if virtio and ch.address is None:
+        if ch.target is not None and ch.target.kind == "virtio" and ch.address is None:
             ch.address = VirtioSerialAddress(type="virtio-serial", controller=0, bus=0, port=0)
         addr = ch.virtio_serial
         if addr is None or addr.port != 0:

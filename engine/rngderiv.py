@@ -23,7 +23,7 @@ from . import rngtree as t
 from . import xsd
 
 EMPTY, NOT_ALLOWED, TEXT, CHOICE, GROUP, INTERLEAVE, ONE_OR_MORE, AFTER, ATTRIBUTE, ELEMENT, \
-    DATA, VALUE, LIST = range(13)
+    DATA, VALUE, LIST, MARKER = range(14)
 
 
 class P:
@@ -98,6 +98,9 @@ class Algebra:
         self.clean: dict[tuple, P] = {}  # subtrees without errors: what follows them
         self.skips_to: dict[tuple[int, str, str], tuple[list[str], P] | None] = {}
         self.expected: dict[int, list[str]] = {}
+        self._abstract: dict[int, tuple[P, tuple[P, ...]]] = {}
+        self._opening: dict[tuple[int, str], tuple[P, tuple[P, ...]] | None] = {}
+        self._misses = 0  # derivative cache misses since the last size check
         self.start = self.convert(grammar.start)
 
     # ------------------------------------------------------------ construction
@@ -220,6 +223,51 @@ class Algebra:
             return self._mk(DATA, key, exc, ("d", key, exc.id if exc else -1), False)
         raise t.GrammarError(f"cannot validate with {type(p).__name__}")
 
+    # ------------------------------------------------------------ what follows, set aside
+    def marker(self, j: int) -> P:
+        """The ``j``-th stand-in for what follows an element (never inspected, never nullable)."""
+        return self._mk(MARKER, j, None, ("m", j), False)
+
+    def abstract(self, opened: P) -> tuple[P, tuple[P, ...]]:
+        """``opened`` (a start tag's derivative: AFTERs of content and what follows) with what
+        follows replaced by markers, and the replaced patterns by marker number.
+
+        Deriving an element's attributes and content never looks at what follows it, so
+        one walk of a subtree serves every context that opens it with the same content:
+        its siblings' states, other documents, the trials that move its siblings around."""
+        got = self._abstract.get(opened.id)
+        if got is None:
+            members = sorted(opened.a if opened.kind == CHOICE else (opened,),  # type: ignore[arg-type]
+                             key=lambda m: (m.a.id, m.b.id))  # type: ignore[union-attr]
+            follows: list[P] = []
+            number: dict[int, int] = {}
+            for m in members:
+                if m.b.id not in number:  # type: ignore[union-attr]
+                    number[m.b.id] = len(follows)  # type: ignore[union-attr]
+                    follows.append(m.b)  # type: ignore[arg-type]
+            q = self.choices(self.after(m.a, self.marker(number[m.b.id])) for m in members)  # type: ignore[arg-type,union-attr]
+            got = self._abstract[opened.id] = (q, tuple(follows))
+        return got
+
+    def opening(self, p: P, tag: str) -> tuple[P, tuple[P, ...]] | None:
+        """``p`` after the start tag of an element named ``tag`` (Clark notation), abstracted
+        (see ``abstract``); None when ``p`` does not allow it there."""
+        key = (p.id, tag)
+        got = self._opening.get(key, False)
+        if got is False:
+            ns, local = _qname(tag)
+            p1 = self.start_tag_open(p, ns, local)
+            got = self._opening[key] = None if p1.kind == NOT_ALLOWED else self.abstract(p1)
+        return got  # type: ignore[return-value]
+
+    def concrete(self, end: P, follows: tuple[P, ...]) -> P:
+        """``end`` (markers, a choice of them, or NOT_ALLOWED) with the markers put back."""
+        if end.kind == MARKER:
+            return follows[end.a]  # type: ignore[index]
+        if end.kind == CHOICE:
+            return self.choices(follows[m.a] for m in end.a)  # type: ignore[union-attr,index]
+        return end
+
     def content(self, e: P) -> P:
         """The body of an ELEMENT pattern."""
         if e.b is None:
@@ -236,10 +284,17 @@ class Algebra:
         return self.not_allowed
 
     def _trim(self) -> None:
-        if len(self._stod) + len(self._att) + len(self._text) > self.MAX_CACHE:
+        """Called on every cache miss; now and then, empty the value-keyed caches when they
+        have grown past MAX_CACHE (patterns stay interned: their ids stay valid)."""
+        self._misses += 1
+        if self._misses < 4096:
+            return
+        self._misses = 0
+        if len(self._stod) + len(self._att) + len(self._text) + len(self._opening) > self.MAX_CACHE:
             self._stod.clear()
             self._att.clear()
             self._text.clear()
+            self._opening.clear()
 
     def start_tag_open(self, p: P, ns: str, local: str) -> P:
         key = (p.id, ns, local)
@@ -520,12 +575,19 @@ def _listing(items: Iterable[str], limit: int = 16) -> str:
     return ", ".join(uniq)
 
 
+class _Failed(Exception):
+    """A trial walk met an error: it cannot come out clean, so it ends there."""
+
+
 class Diagnoser:
     """Walks a document with the derivatives; collects located, innermost errors."""
 
     def __init__(self, alg: Algebra) -> None:
         self.alg = alg
         self.out: list[Diagnostic] = []
+        # in a trial (does the content come out clean if ...?) the first error ends the
+        # walk: neither its message nor the rest of the content can change the answer
+        self._trial = False
         # per run, keyed by element (which keeps lxml's proxy, and so its identity, alive):
         # the subtree's cache key, and its children split into elements and the texts between
         self._keys: dict[etree._Element, object] = {}
@@ -547,6 +609,11 @@ class Diagnoser:
         return [d for d in self.out
                 if not (d.kind == "missing-content" and d.names and set(d.names) <= moved)]
 
+    def _error(self) -> None:
+        """Called where an error is about to be recorded: in a trial, that is the answer."""
+        if self._trial:
+            raise _Failed
+
     def _expected_elements(self, p: P) -> list[str]:
         got = self.alg.expected.get(p.id)
         if got is None:
@@ -558,11 +625,19 @@ class Diagnoser:
                 parent_el: etree._Element | None = None) -> P:
         """Derive ``p`` by the element ``el``; returns what may follow it.
 
-        A subtree that had no error after a pattern is remembered with what followed
-        it: documents repeat their disks and interfaces, batches repeat documents."""
+        The element is walked with what follows it set aside (Algebra.abstract); a subtree
+        that had no error from an opened content is remembered with the markers it ends
+        in: documents repeat their disks and interfaces, batches repeat documents."""
         alg = self.alg
+        tag = el.tag
+        o = alg.opening(p, tag)
+        if o is None:
+            ns, local = _qname(tag)
+            return self._refused(p, el, ns, local, parent, known, parent_el)
+        opened, follows = o
+        local = tag[tag.index("}") + 1:] if tag[:1] == "{" else tag
         if parent_el is None:  # a whole document: hardly ever seen twice, not worth its key
-            return self._element(p, el, parent, known, parent_el)
+            return alg.concrete(self._opened(opened, el, local), follows)
         sub = self._keys.get(el)
         if sub is None:
             if len(el):
@@ -570,24 +645,24 @@ class Diagnoser:
             else:  # a leaf: its name, attributes and text say it all
                 sub = (el.tag, tuple(el.items()), el.text)
             self._keys[el] = sub
-        key = (p.id, sub)
+        key = (opened.id, sub)
         got = alg.clean.get(key)
-        if got is not None:
-            return got
-        n_before = len(self.out)
-        end = self._element(p, el, parent, known, parent_el)
-        if len(self.out) == n_before:
-            if len(alg.clean) > 50_000:
-                alg.clean.clear()
-            alg.clean[key] = end
-        return end
+        if got is None:
+            n_before = len(self.out)
+            got = self._opened(opened, el, local)
+            if len(self.out) == n_before:
+                if len(alg.clean) > 50_000:
+                    alg.clean.clear()
+                alg.clean[key] = got
+        return follows[got.a] if got.kind == MARKER else alg.concrete(got, follows)  # type: ignore[index]
 
-    def _element(self, p: P, el: etree._Element, parent: str | None, known: set[str],
-                 parent_el: etree._Element | None) -> P:
+    def _refused(self, p: P, el: etree._Element, ns: str, local: str, parent: str | None,
+                 known: set[str], parent_el: etree._Element | None) -> P:
+        """An element ``p`` does not allow: required ones missing before it, or out of place."""
+        self._error()  # in a trial nothing was recorded before it, so it records one
         alg = self.alg
-        ns, local = _qname(el.tag)
-        p1 = alg.start_tag_open(p, ns, local)
-        if p1.kind == NOT_ALLOWED and parent_el is not None and local in known:
+        p1 = alg.not_allowed
+        if parent_el is not None and local in known:
             skipped = self._skip_to(p, ns, local)
             if skipped is not None:  # required elements are missing before this one
                 missing, p = skipped
@@ -599,6 +674,12 @@ class Diagnoser:
             self.out.append(Diagnostic(el, None, self._unexpected(p, local, parent, known), "element",
                                        (local,)))
             return p
+        opened, follows = alg.abstract(p1)
+        return alg.concrete(self._opened(opened, el, local), follows)
+
+    def _opened(self, p1: P, el: etree._Element, local: str) -> P:
+        """Attributes, content and end tag of ``el`` after its start tag opened ``p1``."""
+        alg = self.alg
         kids_known = alg.alphabet(p1)
         opened = p1
         p1 = self.attributes(p1, el, local)
@@ -629,6 +710,7 @@ class Diagnoser:
             if p2.kind != NOT_ALLOWED:
                 p1 = p2
                 continue
+            self._error()
             loose = alg.attribute_deriv(p1, ans, alocal, None)
             if silent:
                 self.out.append(Diagnostic(el, name, "", "attribute"))
@@ -647,6 +729,7 @@ class Diagnoser:
         return p1
 
     def _missing_attributes_error(self, p1: P, el: etree._Element, local: str) -> None:
+        self._error()
         missing = self._missing_attributes(p1)
         what = (f"required attribute '{missing[0]}'" if len(missing) == 1
                 else f"one of the attributes {_listing(missing)}" if missing else "required attributes")
@@ -668,6 +751,7 @@ class Diagnoser:
         end = alg.end_tag(p3)
         if end.kind == NOT_ALLOWED:
             if len(self.out) == n_before:
+                self._error()
                 missing = self._required_next(p3)
                 msg = self._lacks(local, missing, None) if missing else self._missing_content(p3, local)
                 self.out.append(Diagnostic(el, None, msg, "missing-content", tuple(missing)))
@@ -685,12 +769,14 @@ class Diagnoser:
     def _clean_without(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                        skip: etree._Element | None = None) -> P | None:
         """What follows ``el``'s content if it has no error (``skip`` left out); else None."""
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             end = self.alg.end_tag(self.children(start, el, local, kids_known, skip))
-            return end if not self.out and end.kind != NOT_ALLOWED else None
+            return end if end.kind != NOT_ALLOWED else None
+        except _Failed:
+            return None
         finally:
-            self.out = saved
+            self.out, self._trial = saved
 
     def _clean_from(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                     c: etree._Element, befores: dict[etree._Element, tuple[P, int]], n_before: int,
@@ -710,16 +796,18 @@ class Diagnoser:
         k = elements.index(c)
         if skip and (len(elements) < 2 or not _blank(texts[k]) or not _blank(texts[k + 1])):
             return self._clean_without(start, el, local, kids_known, c)
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             if skip:  # the joined blank texts count as nothing; on from the next element
                 p = self._walk(p, el, local, kids_known, elements, texts, k + 1, None, k + 2)
             else:
                 p = self._walk(p, el, local, kids_known, elements, texts, k, None, k + 1)
             end = self.alg.end_tag(p)
-            return end if not self.out and end.kind != NOT_ALLOWED else None
+            return end if end.kind != NOT_ALLOWED else None
+        except _Failed:
+            return None
         finally:
-            self.out = saved
+            self.out, self._trial = saved
 
     def _misplaced(self, start: P, el: etree._Element, local: str, kids_known: set[str],
                    failing: etree._Element, befores: dict[etree._Element, tuple[P, int]],
@@ -773,20 +861,28 @@ class Diagnoser:
 
     def _silently(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
                   lenient: str | None, extra: str | None) -> tuple[int, P]:
-        """Errors of ``el`` (count) if one attribute had any value, or one more were present."""
+        """Whether ``el`` has errors (1) or not (0) if one attribute had any value, or one more
+        were present; and what follows it."""
         alg = self.alg
-        saved, self.out = self.out, []
+        saved = self._enter_trial()
         try:
             p1 = self.attributes(opened, el, local, lenient, silent=True)
             if extra is not None:
                 p1 = alg.attribute_deriv(p1, "", extra, None)
             p3 = alg.start_tag_close(p1)
-            if self.out or p3.kind == NOT_ALLOWED:
-                return 1 + len(self.out), alg.not_allowed
-            end = self.content(p3, el, local, kids_known)
-            return len(self.out), end
+            if p3.kind == NOT_ALLOWED:
+                return 1, alg.not_allowed
+            return 0, self.content(p3, el, local, kids_known)
+        except _Failed:
+            return 1, alg.not_allowed
         finally:
-            self.out = saved
+            self.out, self._trial = saved
+
+    def _enter_trial(self) -> tuple[list[Diagnostic], bool]:
+        """Start a trial walk (fail-fast, its own error list); returns what to restore."""
+        saved = self.out, self._trial
+        self.out, self._trial = [], True
+        return saved
 
     def _blame_attributes(self, opened: P, el: etree._Element, local: str, kids_known: set[str],
                           first: Diagnostic) -> tuple[Diagnostic, P] | None:
@@ -928,6 +1024,7 @@ class Diagnoser:
                 if t and not t.isspace():
                     d = alg.text_deriv(p, t)
                     if d.kind == NOT_ALLOWED:
+                        self._error()
                         out.append(Diagnostic(el, None, self._bad_text(p, t, local), "text"))
                         d = alg.text_deriv(p, None)
                     if d.kind != NOT_ALLOWED:
@@ -945,6 +1042,7 @@ class Diagnoser:
         if _blank(s):
             return alg.choice(p, d)
         if d.kind == NOT_ALLOWED:
+            self._error()
             self.out.append(Diagnostic(el, None, self._bad_text(p, s, local), "text"))
             d = alg.text_deriv(p, None)
             return d if d.kind != NOT_ALLOWED else p
@@ -971,6 +1069,7 @@ class Diagnoser:
                     continue
                 d = alg.text_deriv(p, item)
                 if d.kind == NOT_ALLOWED:
+                    self._error()
                     self.out.append(Diagnostic(el, None, self._bad_text(p, item, local), "text"))
                     d = alg.text_deriv(p, None)
                 if d.kind != NOT_ALLOWED:
@@ -1043,9 +1142,11 @@ class Diagnoser:
         data = self.alg.front(p, (VALUE, DATA, LIST))
         if not data:
             return f"text is not allowed in <{element}>"
-        shown = " ".join(s.split())
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
+        # the value as written (a space around it may be the mistake); a multi-line text
+        # is shown on one line; only a value too long for one line is cut
+        shown = s if "\n" not in s else " ".join(s.split())
+        if len(shown) > 160:
+            shown = shown[:157] + "..."
         return f"value {shown!r} of <{element}> is {self._not_matching([p], s)}"
 
     def _missing_content(self, p: P, element: str) -> str:

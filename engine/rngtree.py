@@ -263,6 +263,19 @@ def _file(el: etree._Element) -> str:
     return url[7:] if url.startswith("file://") else url
 
 
+def _included(href: Path, by: etree._Element) -> etree._Element:
+    """The root of a file an include/externalRef names; a missing or unreadable one is
+    blamed on the element naming it (that is the line to fix), a malformed one on itself."""
+    try:
+        return etree.parse(str(href.resolve()), _PARSER).getroot()
+    except OSError as e:
+        why = e.strerror or ("no such file" if not href.exists() else "unreadable")
+        raise GrammarError(f"cannot read the grammar {by.get('href', '')!r} that <{_local(by)}> names: "
+                           f"{why}", _file(by) or None, by.sourceline or 0) from None
+    except etree.XMLSyntaxError:
+        return _parse(href.resolve())
+
+
 class _Loader:
     def __init__(self) -> None:
         self.loading: list[Path] = []
@@ -308,7 +321,7 @@ class _Loader:
             elif kind == "include":
                 overridden = self._overrides(c)
                 href = base / c.get("href", "")
-                root = _parse(href.resolve())
+                root = _included(href, c)
                 if root.tag != _R + "grammar":
                     raise GrammarError(f"included file {href} is not a grammar",
                                        _file(c), c.sourceline or 0)
@@ -426,6 +439,7 @@ class _Loader:
             target_scope.refs.append(ref)
             return ref
         if kind == "externalRef":
+            _included(base / el.get("href", ""), el)
             p = self.load_file(base / el.get("href", ""), None, ns, lib)
             if p is None:
                 raise GrammarError("externalRef to an empty grammar")

@@ -37,18 +37,13 @@ class Problem(NamedTuple("_Problem", [("line", int), ("column", int), ("message"
 
 
 def shipped_schema_path() -> Path:
-    """Path of the compiled domain schema shipped in virtconform.schemas.
-
-    Looked up on the package's path entries (regular, namespace or editable
-    install alike); importlib.resources would cost a validate run ~15 ms of
-    imports, and libxml2 needs a real file for the includes anyway."""
-    import virtconform.schemas as pkg
-    for entry in pkg.__path__:
-        candidate = Path(entry) / SCHEMA_NAME
-        if candidate.is_file():
-            return candidate
-    raise UsageError("the shipped schema is missing; run `virtconform schema compile`",
-                     path=SCHEMA_NAME, line=0, column=0)
+    """Path of the compiled domain schema shipped in virtconform.schemas."""
+    from virtconform.schemas import shipped
+    found = shipped(SCHEMA_NAME)
+    if found is None:
+        raise UsageError("the shipped schema is missing; run `virtconform schema compile`",
+                         path=SCHEMA_NAME, line=0, column=0)
+    return Path(found)
 
 
 class CompiledSchema:
@@ -166,10 +161,14 @@ def _locate(doc: Document, d: Diagnostic) -> tuple[int, int]:
     return doc.position(at)
 
 
-def validate(doc: Document, schema_path: str | Path | None = None) -> list[Problem]:
-    """Schema problems of ``doc`` sorted by position, innermost causes only; empty when valid."""
+def validate(doc: Document, schema_path: str | Path | None = None,
+             rejected: bool = False) -> list[Problem]:
+    """Schema problems of ``doc`` sorted by position, innermost causes only; empty when valid.
+
+    ``rejected``: libxml2 already rejected these very bytes under this schema
+    (engine/fastvalid.py), so its verdict is not asked for again."""
     cs = load_schema(schema_path)
-    if cs.full.validate(doc.root.getroottree()):
+    if not rejected and cs.full.validate(doc.root.getroottree()):
         return []
     problems: list[Problem] = []
     alg = cs.algebra
@@ -183,6 +182,8 @@ def validate(doc: Document, schema_path: str | Path | None = None) -> list[Probl
                 problems.append(p)
         problems.sort(key=lambda p: (p.line, p.column))
     if not problems:  # libxml2's log is still this document's: nothing validated since
+        if rejected:  # libxml2's messages were not collected: ask again
+            cs.full.validate(doc.root.getroottree())
         problems = _libxml2_problems(doc, cs.full.error_log)
     return problems or [Problem(1, 1, "document does not match the schema")]
 

@@ -7,18 +7,15 @@ batch use.
 """
 from __future__ import annotations
 
-import os
 import re
-import stat
 
 from lxml import etree
 
-from .errors import DocumentError, InputError
+from .errors import DocumentError
+from .xmlbytes import MAX_BYTES, MAX_DEPTH, check_bytes, read_bytes, shallow_for_sure
 
-MAX_BYTES = 8 * 1024 * 1024      # libvirt itself refuses domain XML above ~10 MB
-MAX_DEPTH = 64                   # a domain is < 10 deep; anything deeper is hostile
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "parse_bytes", "read_bytes", "read_document"]
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _TRAILING_POS = re.compile(r",\s*line \d+, column \d+\s*$")
 
 
@@ -99,76 +96,6 @@ def _parser() -> etree.XMLParser:
 _PARSER = _parser()  # reused: building one per document costs more than parsing a domain
 
 
-def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
-    """Read at most ``limit`` bytes of a regular file, or fail with exit status 2/1.
-
-    The type is checked by path before anything is opened: opening a FIFO blocks
-    and opening some devices acts (a watchdog arms). Plain os calls (stat, open,
-    one read of the known size, close): file objects cost more than parsing a
-    domain."""
-    if path == "-":
-        raise InputError("reading standard input is not supported", path=path, line=0, column=0)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("no such file", path=path, line=0, column=0) from None
-    except OSError as e:
-        raise InputError(f"cannot access file: {e.strerror}", path=path, line=0, column=0) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError("is a directory", path=path, line=0, column=0)
-    if not stat.S_ISREG(st.st_mode):
-        # FIFOs, devices, sockets: reading could block forever or never end
-        raise InputError("not a regular file", path=path, line=0, column=0)
-    if st.st_size > limit:
-        raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
-                            line=1, column=1)
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-        try:
-            # one byte more than the size: a short read is the end of a regular file;
-            # a full one means it grew meanwhile, so read on up to the limit
-            data = os.read(fd, st.st_size + 1)
-            if len(data) > st.st_size:
-                parts = [data]
-                got = len(data)
-                while got <= limit:
-                    more = os.read(fd, limit + 1 - got)
-                    if not more:
-                        break
-                    parts.append(more)
-                    got += len(more)
-                data = b"".join(parts)
-        finally:
-            os.close(fd)
-    except OSError as e:
-        raise InputError(f"cannot read file: {e.strerror}", path=path, line=0, column=0) from None
-    if len(data) > limit:
-        raise DocumentError(f"document is larger than the limit of {limit} bytes", path=path,
-                            line=1, column=1)
-    return data
-
-
-# non-blocking: should the file have been replaced by a FIFO since the stat, open does not hang
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
-def _position(data: bytes, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of byte ``offset`` in ``data``."""
-    line = data.count(b"\n", 0, offset) + 1
-    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-
-
-def _refuse_entities(data: bytes, path: str) -> None:
-    """A DOCTYPE declaring entities is refused before libxml2 sees it (billion laughs, XXE)."""
-    at = data.find(b"<!DOCTYPE")  # XML spells it in capitals; anything else is a syntax error
-    if at < 0:
-        return
-    decl = _ENTITY_DECL.search(data, at)
-    if decl is not None:
-        line, col = _position(data, decl.start())
-        raise DocumentError("DOCTYPE declares entities: refused", path=path, line=line, column=col)
-
-
 def _syntax_message(e: etree.XMLSyntaxError) -> str:
     msg = _TRAILING_POS.sub("", e.msg or "") or "malformed XML"
     if msg.startswith("Excessive depth"):
@@ -180,29 +107,6 @@ def _syntax_message(e: etree.XMLSyntaxError) -> str:
 
 # An element at depth MAX_DEPTH + 1 exists iff this XPath matches (evaluated in C).
 _TOO_DEEP = etree.XPath("/" + "*/" * MAX_DEPTH + "*")
-# An XML declaration naming an encoding; the ones listed keep ASCII bytes as they are.
-_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
-_ASCII_SAFE = re.compile(rb"(?i)(utf-?8|us-ascii|ascii|iso-8859-\d+|iso-latin-1|latin-?1)\Z")
-
-
-def _shallow_for_sure(data: bytes) -> bool:
-    """Whether the bytes alone prove the depth limit holds, without looking at the tree.
-
-    Every ancestor of the deepest element is closed by an end tag, so the depth is at
-    most one more than the number of ``</`` in the bytes -- when the encoding writes
-    markup in ASCII bytes: no NUL near the start (UTF-16/32 and their BOMs), no EBCDIC
-    signature, no declared encoding outside a known ASCII-compatible few."""
-    if data.count(b"</") >= MAX_DEPTH:
-        return False  # ordinary for big domains: the tree is checked
-    head = data[:4]
-    if b"\x00" in head or head[:2] in (b"\xfe\xff", b"\xff\xfe") or head == b"\x4c\x6f\xa7\x94":
-        return False
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if data.startswith(b"<?xml", start):
-        m = _DECLARED.match(data, start)
-        if m is not None and not _ASCII_SAFE.match(m.group(1)):
-            return False
-    return True
 
 
 def _check_depth(root: etree._Element, path: str) -> None:
@@ -215,12 +119,7 @@ def _check_depth(root: etree._Element, path: str) -> None:
 
 def parse_bytes(data: bytes, path: str = "<string>") -> Document:
     """Parse bytes into a Document, refusing anything unsafe."""
-    if len(data) > MAX_BYTES:
-        raise DocumentError(f"document is larger than the limit of {MAX_BYTES} bytes", path=path,
-                            line=1, column=1)
-    if not data or data.isspace():
-        raise DocumentError("document is empty", path=path, line=1, column=1)
-    _refuse_entities(data, path)
+    check_bytes(data, path)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as e:
@@ -231,7 +130,7 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
         raise DocumentError(f"cannot parse: {e}", path=path, line=1, column=1) from None
     if root is None:
         raise DocumentError("no root element", path=path, line=1, column=1)
-    if not _shallow_for_sure(data):
+    if not shallow_for_sure(data):
         _check_depth(root, path)
     return Document(path, data, root)
 

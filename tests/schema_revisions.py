@@ -84,7 +84,7 @@ REVISIONS = [
              "/readonly", None),
     Revision("datatype narrowed", lambda t: re.sub(r'(<element name="vcpu">.*?<ref name=")countCPU(")',
                                                    r"\1countCPUsmall\2", t, count=1, flags=re.S).replace(
-        '<define name="UUID">', '<define name="countCPUsmall"><data type="unsignedShort">'
+        '<define name="UUID">', '<define name="countCPUsmall"><data type="unsignedShort"><param name="pattern">[0-9]+</param>'
         '<param name="minInclusive">1</param><param name="maxInclusive">64</param></data></define>\n'
         '  <define name="UUID">', 1), None, "/vcpu"),
     Revision("timer moved into clock", _once(

@@ -126,6 +126,13 @@ PROBES: dict[str, str] = {
     "chardev-udp-partial": probe("<serial type='udp'><source mode='connect' service='2'/></serial>"
                                  "<parallel type='udp'><source mode='bind' host='1.1.1.1'/>"
                                  "<source mode='connect' host='2.2.2.2' service='2'/></parallel>"),
+    # every channel with a virtio-serial address counts in the next port, whatever its target
+    "channel-ports-count-every-virtio-serial-address": probe(
+        "<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/>"
+        "<address type='virtio-serial' controller='0' bus='0'/></channel>"
+        "<channel type='pty'><target type='virtio' name='a'/></channel>"
+        "<channel type='pty'><target type='guestfwd' address='10.0.2.2' port='4601'/></channel>"
+        "<channel type='pty'><target type='virtio' name='c'/></channel>"),
     "channel-guestfwd": probe("<channel type='pty'><target type='guestfwd' address='10.0.2.1' port='4600'/>"
                               "</channel>"),
     # graphics, video, sound, input, watchdog, host devices
@@ -177,6 +184,14 @@ PROBES: dict[str, str] = {
                                     f"{pci(4)}</filesystem>" + nic(1)),
     "pci-exhausted": probe("".join(nic(i) for i in range(29))),
     "pci-ide-index-1": probe("<controller type='ide' index='1'/><watchdog model='ib700'/>"),
+    # a Xen guest's tablet (and a PS/2 mouse) is neither printed nor built, but libvirt
+    # keeps it: its address takes the slot the virtio-serial controller would get, and it
+    # counts in the USB mouse's alias
+    "pci-address-of-an-unprinted-input": probe(f"<input type='tablet'>{pci(4)}</input><input type='mouse' "
+                                               "bus='ps2'/><input type='mouse' bus='usb'/>"
+                                               "<channel type='pty'><target type='virtio'/></channel>",
+                                               virt="kvm", arch="x86_64", emulator="/usr/bin/kvm")
+    .replace(">hvm<", ">xen<"),
 }
 
 _RTC_DATE = re.compile(r"-rtc base=(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)")

@@ -193,6 +193,13 @@ def test_random_values_are_pinned_from_the_document_itself() -> None:
                                               "</interface><interface type='user'><mac/><mac address='52:54:00:00:00:09'/>"
                                               "</interface><interface", 1))
     assert empty.count("<mac address=") == 3 and empty.count("<mac/>") == 1  # the second NIC has one
+    # libvirt draws an 802.1Qbg virtual port's instance id too when the document gives none
+    port = text.replace("<interface type='user'/><interface type='user'/>",
+                        "<interface type='direct'><source dev='eth0' mode='vepa'/><virtualport type='802.1Qbg'>"
+                        "<parameters managerid='1' typeid='2' typeidversion='3'/></virtualport></interface>")
+    pinned = documents.pin_random(port)
+    assert pinned == documents.pin_random(port) and pinned.count("instanceid=") == 1
+    assert documents.pin_random(pinned) == pinned
 
 
 def test_generated_documents_are_those_of_generate(tmp_path: Path) -> None:

@@ -174,3 +174,35 @@ def test_derivatives_agree_with_libxml2(label: str, schema_path: Path | None) ->
         roots.append(Walker(RandomChooser(random.Random(k))).document(grammar.start))
     for root in roots:
         assert (not rngderiv.diagnose(alg, root)) == cs.is_valid(root)
+
+
+def test_a_diagnosis_does_not_depend_on_earlier_documents() -> None:
+    """The algebra's caches are shared by every document of a run (and by the workers forked
+    from it): an element refused where it stands, then accepted after assuming missing
+    elements, must not be remembered as a clean subtree. Here <boot> is first seen after
+    <type> and an unknown <boo> (the trials walk it without <type>), then in an <os> that
+    really lacks <type>."""
+    cs = schema.load_schema()
+    before = (b"<domain type='qemu'><name>a</name><os><type>hvm</type><boo dev='cdrom'/>"
+              b"<boot dev='fd'/></os><memory>4096</memory></domain>")
+    lacking = b"<domain type='qemu'><name>b</name><os><boot dev='fd'/></os><memory>4096</memory></domain>"
+    shared = rngderiv.Algebra(rngtree.from_tree(cs.tree.getroot(), Path(cs.path)))
+    assert rngderiv.diagnose(shared, xmlio.parse_bytes(before, "a.xml").root)
+
+    def messages(alg: rngderiv.Algebra) -> list[str]:
+        return [d.message for d in rngderiv.diagnose(alg, xmlio.parse_bytes(lacking, "b.xml").root)]
+
+    fresh = messages(rngderiv.Algebra(rngtree.from_tree(cs.tree.getroot(), Path(cs.path))))
+    assert fresh == ["<os> lacks required element <type> (expected before <boot>)"]
+    assert messages(shared) == fresh
+
+
+def test_a_long_value_is_named_in_full() -> None:
+    """A path of 45 characters that misses its leading slash is shown whole: the mistake
+    may sit anywhere in it (the message used to cut values at 40 characters)."""
+    bad = "var/lib/libvirt/boot/virtinst-vmlinuz.AbC123"
+    text = ("<domain type='kvm'><name>g</name><memory>524288</memory>\n"
+            f"<os><type>hvm</type><kernel>{bad}</kernel></os></domain>")
+    problems = schema.validate(xmlio.parse_bytes(text.encode(), "t.xml"))
+    assert problems and problems[0].line == 2
+    assert f"'{bad}'" in problems[0].message, problems[0].message

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from virtconform.conformance.campaign import differential
-from virtconform.conformance.campaign.properties import PROPERTIES, Skip
+from virtconform.conformance.campaign.catalogue import PROPERTIES
+from virtconform.conformance.campaign.properties import Skip
 from virtconform.conformance.generators.domaingen import numbered_domain, to_text
 
 FAKE = f"{sys.executable} {Path(__file__).with_name('fake_oracle.py')}"

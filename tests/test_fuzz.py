@@ -15,27 +15,37 @@ import pytest
 
 from virtconform.conformance.cli.main import main
 
-#: runs `virtconform fuzz` with commas no longer doubled in option values (the planted bug)
-PLANTED = """
-import importlib, pkgutil, sys
-import virtconform.engine.qemu as qemu
-from virtconform.engine.qemu import escape
-original = escape.opt
-def opt(value, what="value"):
-    return escape.check_value(value, what)
-for info in pkgutil.walk_packages(qemu.__path__, "virtconform.engine.qemu."):
-    module = importlib.import_module(info.name)
-    if getattr(module, "opt", None) is original:
-        module.opt = opt
-from virtconform.conformance.cli.main import main
-sys.exit(main(sys.argv[1:]))
-"""
 CLI = [sys.executable, "-m", "virtconform.conformance.cli"]
+#: the line of the engine that doubles commas in QEMU option values, and the planted bug
+DOUBLING = 'return check_value(value, what).replace(",", ",,")'
+PLANTED_BUG = "return check_value(value, what)"
 
 
-def _fuzz(args: list[str], planted: bool = False, cwd: Path | None = None) -> tuple[int, dict, str]:
-    cmd = ([sys.executable, "-c", PLANTED] if planted else CLI) + ["fuzz", "--json", *args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=cwd)
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a throwaway copy of the project whose engine doubles no commas
+    (the copy's source edited, nothing patched at run time): ``virtconform`` run with it
+    is the copy."""
+    import virtconform.engine.qemu.escape as escape
+    root = Path(escape.__file__).resolve().parents[2]
+    copy = tmp_path_factory.mktemp("planted") / "virtconform"
+    for part in ("engine", "conformance", "schemas"):
+        shutil.copytree(root / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__init__.py").write_text("")  # a regular package: found before the installed one
+    source = copy / "engine" / "qemu" / "escape.py"
+    text = source.read_text()
+    assert text.count(DOUBLING) == 1, "escape.opt no longer doubles commas this way: update the planted bug"
+    source.write_text(text.replace(DOUBLING, PLANTED_BUG))
+    env = dict(os.environ, PYTHONPATH=str(copy.parent))
+    where = subprocess.run([sys.executable, "-c", "import virtconform.engine.qemu.escape as e; print(e.__file__)"],
+                           capture_output=True, text=True, env=env, check=True).stdout.strip()
+    assert Path(where) == source, f"the copy is not what runs: {where}"
+    return env
+
+
+def _fuzz(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, dict, str]:
+    p = subprocess.run(CLI + ["fuzz", "--json", *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+                       env=env)
     return p.returncode, json.loads(p.stdout) if p.stdout.strip() else {}, p.stderr
 
 
@@ -60,6 +70,44 @@ def test_json_counts_examples_and_skips_per_property(capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize("seconds", ["0", "-1"])
 def test_a_campaign_of_no_time_is_a_usage_error(seconds: str) -> None:
     assert main(["fuzz", "--seconds", seconds]) == 2
+
+
+def test_a_campaign_of_n_examples_checks_n(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["fuzz", "--examples", "0"]) == 2
+    capsys.readouterr()
+    rc = main(["fuzz", "--examples", "30", "--seed", "2", "--json", "--property", "validates"])
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0 and report["examples"] == 30 and report["per_property"]["validates"]["examples"] == 30
+
+
+def test_batched_properties_get_documents_in_batches(capsys: pytest.CaptureFixture[str]) -> None:
+    """A property with a batch form (the oracle's) gets many documents per call, each
+    outcome counted as an example, a skip or a failure of its document."""
+    from virtconform.conformance.campaign import properties as P
+    calls: list[int] = []
+
+    def batch(xmls: list[str]) -> list[BaseException | None]:
+        calls.append(len(xmls))
+        return [P.Skip("planted: odd") if len(x) % 2 else None for x in xmls]
+
+    def single(xml: str) -> None:
+        outcome = batch([xml])[0]
+        if outcome is not None:
+            raise outcome
+    P.register(P.Property("batched", single, kinds=P.BOTH, batch=batch, max_skip=1.0))
+    try:
+        rc = main(["fuzz", "--seconds", "2", "--json", "--property", "batched,validates", "--seed", "3"])
+    finally:
+        del P.PROPERTIES["batched"]
+    report = json.loads(capsys.readouterr().out)
+    per = report["per_property"]["batched"]
+    assert rc == 0
+    assert per["examples"] + per["skipped"] == sum(calls)
+    assert per["skipped"] == per["skip_reasons"]["planted: odd"] > 0 and per["examples"] > 0
+    assert max(calls) > 1
+    assert per["examples"] + per["skipped"] == report["per_property"]["validates"]["examples"]
 
 
 def test_unknown_property_is_a_usage_error() -> None:
@@ -110,10 +158,13 @@ def test_directory_database_keeps_coverage_increasing_examples(tmp_path: Path) -
 
 
 # ---------------------------------------------------------------- the planted bug
-def test_planted_bug_is_found_saved_and_replayed(tmp_path: Path) -> None:
+def test_planted_bug_is_found_saved_and_replayed(tmp_path: Path, planted: dict[str, str]) -> None:
+    """A throwaway copy of the project with comma doubling switched off: a campaign finds
+    it, saves a minimized reproducer, and ``fuzz --replay`` replays it (failing with the
+    copy, passing with the real engine)."""
     out = tmp_path / "found"
-    rc, report, err = _fuzz(["--seconds", "4", "--seed", "11", "--property", "no-option-injection",
-                             "--out", str(out)], planted=True)
+    rc, report, err = _fuzz(["--examples", "400", "--seed", "11", "--property", "no-option-injection",
+                             "--out", str(out)], env=planted)
     assert rc == 1, err
     assert report["reproducers"] == str(out)
     failed = [f for f in report["failed"] if f["property"] == "no-option-injection"]
@@ -121,10 +172,10 @@ def test_planted_bug_is_found_saved_and_replayed(tmp_path: Path) -> None:
     saved = json.loads(Path(failed[0]["reproducer"]).read_text())
     assert saved["replay"] == f"virtconform fuzz --replay {out}"
     assert len(saved["xml"]) < 2000  # minimized
-    # the same reproducer fails again with the bug, and passes once it is gone
-    p = subprocess.run([sys.executable, "-c", PLANTED, "fuzz", "--replay", str(out)], capture_output=True,
-                       text=True, timeout=120)
-    assert p.returncode == 1 and "fails" in p.stderr
+    # the same reproducer fails again with the bug, and passes without it
+    p = subprocess.run(CLI + ["fuzz", "--replay", str(out)], capture_output=True, text=True, timeout=120,
+                       env=planted)
+    assert p.returncode == 1 and "fails" in p.stderr, p.stderr
     p = subprocess.run(CLI + ["fuzz", "--replay", str(out)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
 
@@ -174,13 +225,15 @@ def test_unreachable_redis_is_a_usage_error() -> None:
     assert main(["fuzz", "--seconds", "1", "--database", f"redis://127.0.0.1:{_free_port()}/0"]) == 2
 
 
-def test_workers_share_failures_and_coverage_through_redis(redis_url: str, tmp_path: Path) -> None:
+def test_workers_share_failures_and_coverage_through_redis(redis_url: str, tmp_path: Path,
+                                                           planted: dict[str, str]) -> None:
     import redis
 
     from virtconform.conformance.campaign.database import failures_key, open_database
     prop = ["--property", "validates,no-option-injection"]
-    # two workers on the same server, different seeds, at the same time
-    procs = [subprocess.Popen(CLI + ["fuzz", "--json", "--seconds", "3", "--seed", str(s), "--database",
+    # two workers on the same server, different seeds, at the same time; a number of
+    # examples, not of seconds, so that what they check does not depend on the machine's load
+    procs = [subprocess.Popen(CLI + ["fuzz", "--json", "--examples", "300", "--seed", str(s), "--database",
                                      redis_url, *prop], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for s in (1, 2)]
     reports = []
@@ -192,14 +245,14 @@ def test_workers_share_failures_and_coverage_through_redis(redis_url: str, tmp_p
     keys = redis.Redis.from_url(redis_url).keys(b"*virtconform:corpus:*")
     assert keys, "Redis holds the workers' examples afterwards"
     # a failure found by one worker (with the planted bug) ...
-    rc, found, err = _fuzz(["--seconds", "4", "--seed", "11", "--database", redis_url, "--property",
-                            "no-option-injection", "--out", str(tmp_path / "a")], planted=True)
+    rc, found, err = _fuzz(["--examples", "400", "--seed", "11", "--database", redis_url, "--property",
+                            "no-option-injection", "--out", str(tmp_path / "a")], env=planted)
     assert rc == 1 and found["failures"], err
     db = open_database(redis_url)
     assert list(db.fetch(failures_key("no-option-injection")))
     # ... is replayed first by another one (the bug still there: it fails from the database) ...
     rc, other, err = _fuzz(["--seconds", "1", "--seed", "8", "--database", redis_url, "--property",
-                            "no-option-injection", "--out", str(tmp_path / "b")], planted=True)
+                            "no-option-injection", "--out", str(tmp_path / "b")], env=planted)
     assert rc == 1
     assert other["per_property"]["no-option-injection"]["replayed"] >= 1
     assert any(f.get("source") == "database" for f in other["failed"])
@@ -239,3 +292,34 @@ def test_byte_reproducers_replay(tmp_path: Path) -> None:
     write_reproducer(tmp_path, "bytes-qemu-conf-001", {"target": "qemu-conf", "error": "x", "data": b"a = 1\n"})
     assert main(["fuzz", "--replay", str(tmp_path)]) == 0
     assert os.path.exists(tmp_path / "bytes-qemu-conf-001.bin")
+
+
+def test_byte_fuzzing_instruments_the_target_reader_only() -> None:
+    """atheris' include list keeps top-level packages only: the rest of the project is
+    excluded by name, so coverage (and the instrumentation's cost) is the reader's."""
+    from virtconform.conformance.campaign.bytefuzz import outside_modules
+    outside = set(outside_modules("argv"))
+    assert {"virtconform.engine.model.domain", "virtconform.engine.schema", "virtconform.conformance.campaign.runner",
+            "virtconform.engine"} <= outside
+    assert not {"virtconform.engine.qemu.argvparse", "virtconform.engine.qemu", "virtconform.conformance.cli.argv2xml"} \
+        & outside
+    assert "virtconform.engine.model.domain" not in outside_modules("xml")
+
+
+def test_replaying_the_corpus_takes_at_most_its_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared corpus larger than a campaign can replay: the worker replays chunks until
+    corpus replay has taken REPLAY_SHARE of its budget, and keeps the rest for later."""
+    from virtconform.conformance.campaign import runner
+    from virtconform.conformance.campaign.database import corpus_key, open_database
+    from virtconform.conformance.generators.domaingen import generate_domain_text
+    db = open_database(str(tmp_path / "db"))
+    for seed in range(3 * runner.REPLAY_CHUNK):
+        db.save(corpus_key("plain"), generate_domain_text(seed).encode())
+    worker = runner.Worker(0, 10.0, 1, ["validates"], str(tmp_path / "db"), tmp_path / "out", False)
+    worker.deadline = time.monotonic() + 60
+    monkeypatch.setattr(runner, "REPLAY_SHARE", 1e-9)  # any chunk exhausts the share
+    worker.replay()
+    assert worker.stats["validates"].replayed == runner.REPLAY_CHUNK
+    monkeypatch.setattr(runner, "REPLAY_SHARE", 1.0)
+    worker.replay()  # the rest, not lost
+    assert worker.stats["validates"].replayed == 3 * runner.REPLAY_CHUNK

@@ -48,8 +48,8 @@ def test_reference_documents_validate(path: Path) -> None:
 
 
 def test_corpus_is_substantial() -> None:
-    assert 8 <= len(VALID) <= 12
-    assert 15 <= len(INVALID_MANIFEST) <= 25
+    assert len(VALID) >= 8
+    assert len(INVALID_MANIFEST) >= 15
     assert sorted(INVALID_MANIFEST) == sorted(p.name for p in (CORPUS / "invalid").glob("*-invalid.xml"))
 
 

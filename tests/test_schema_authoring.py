@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from virtconform.conformance.cli.main import main
 from virtconform.engine import allow_rnc2rng
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,6 +88,79 @@ def test_broken_grammar_is_a_located_error(grammar_dir: Path, source: str, line:
         assert fragment in lines[0] and "internal error" not in lines[0]
     assert not (grammar_dir / "domain.rng").exists()
 
+
+
+def _at(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
+    """Line and column (1-based) of the ``nth`` occurrence of ``needle`` in ``text``."""
+    i = -1
+    for _ in range(nth):
+        i = text.index(needle, i + 1)
+    return text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
+
+
+TYPES = 'size = xsd:unsignedInt { pattern = "[0-9]+" }\n'
+WITH_TYPES = 'include "basictypes.rnc"\n' + GOOD.replace("disk*", "disk*,\n  element memory { size }")
+
+
+@pytest.mark.parametrize("files,blamed,needle,fragment", [
+    # an include of a file that is not there: the include is the line to fix
+    ({"domain.rnc": WITH_TYPES}, "domain.rnc", '"basictypes.rnc"', "no such file"),
+    ({"domain.rnc": WITH_TYPES.replace('"basictypes.rnc"', '"http://example.org/t.rnc"')},
+     "domain.rnc", '"http://', "local files only"),
+    # the grammar ends in the middle of a pattern (rnc2rng fails on its end-of-file token)
+    ({"domain.rnc": GOOD.rstrip().rstrip("}")}, "domain.rnc", "<end>", "end of file"),
+    # mistakes inside the included file are blamed on it
+    ({"domain.rnc": WITH_TYPES, "basictypes.rnc": TYPES.replace("+\" }", "+\" ")}, "basictypes.rnc",
+     None, "syntax error"),
+    ({"domain.rnc": WITH_TYPES, "basictypes.rnc": TYPES + "unit = element unit { kilo }\n"}, "basictypes.rnc",
+     "kilo", "undefined pattern 'kilo'"),
+    ({"domain.rnc": WITH_TYPES, "basictypes.rnc": TYPES + "disk = element disk { empty }\n"}, "basictypes.rnc",
+     "disk = ", "more than once"),
+    ({"domain.rnc": WITH_TYPES, "basictypes.rnc": TYPES.replace("pattern", "patern")}, "basictypes.rnc",
+     "patern", "no parameter 'patern'"),
+    ({"domain.rnc": WITH_TYPES, "basictypes.rnc": TYPES.replace("[0-9]+", "[0-9+")}, "basictypes.rnc",
+     '"[0-9+"', "not a regular expression"),
+    ({"domain.rnc": GOOD.replace("element name", "element x:name")}, "domain.rnc", "x:name", "prefix 'x'"),
+    ({"domain.rnc": GOOD.replace("element name { text }", "element name { text },\n  attribute type { text }")},
+     "domain.rnc", "attribute type", "conflict"),
+])
+def test_broken_grammars_across_files(grammar_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      files: dict[str, str], blamed: str, needle: str | None,
+                                      fragment: str) -> None:
+    """Undefined references, syntax errors and missing includes, in the main grammar or in
+    the one it includes: one located line in the file to fix, exit 1 (diff: 2), no .rng."""
+    for name, text in files.items():
+        (grammar_dir / name).write_text(text)
+    text = files[blamed]
+    if needle is None:  # a syntax error: rnc2rng's own location, on the last line
+        expect = f"{grammar_dir / blamed}:{text.count(chr(10))}:"
+    elif needle == "<end>":  # just after the last character
+        last = text.rstrip().splitlines()
+        expect = f"{grammar_dir / blamed}:{len(last)}:{len(last[-1]) + 1}: "
+    else:
+        line, col = _at(text, needle, 2 if fragment == "conflict" else 1)
+        expect = f"{grammar_dir / blamed}:{line}:{col}: "
+    other = tmp_path / "other.rnc"
+    other.write_text(GOOD)
+    for args, status in ((("compile", "--dir", str(grammar_dir)), 1), (("check", "--dir", str(grammar_dir)), 1),
+                         (("diff", str(grammar_dir / "domain.rnc"), str(other)), 2)):
+        code = main(["schema", *args])  # in-process: the command line is the same function
+        out, err = capsys.readouterr()
+        lines = err.splitlines()
+        assert code == status and out == "", (args, err)
+        assert len(lines) == 1 and LINE.match(lines[0]), err
+        assert lines[0].startswith(expect), (lines[0], expect)
+        assert fragment in lines[0] and "internal error" not in lines[0] and "Errno" not in lines[0]
+    assert not list(grammar_dir.glob("*.rng"))
+
+
+def test_missing_include_of_an_xml_grammar_is_blamed_on_the_include(tmp_path: Path) -> None:
+    main = tmp_path / "main.rng"
+    main.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0">\n'
+                    '  <start><ref name="vm"/></start>\n  <include href="types.rng"/>\n</grammar>\n')
+    r = vc("schema", "diff", str(main), str(main))
+    assert r.returncode == 2 and r.stderr.startswith(f"{main}:3:"), r.stderr
+    assert "'types.rng'" in r.stderr and len(r.stderr.splitlines()) == 1
 
 def test_coverage_names_blind_spots(tmp_path: Path) -> None:
     rng = tmp_path / "g.rng"

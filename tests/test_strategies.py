@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from lxml import etree
 
 from virtconform.conformance.generators import domaingen, mutate
@@ -13,8 +13,6 @@ from virtconform.conformance.generators.strategies import domains, invalid_docum
 from virtconform.conformance.grammar import coverage, regexgen, rng
 from virtconform.conformance.grammar.walker import RandomChooser, Walker
 from virtconform.engine import schema, xmlio
-
-RELAXED = settings(suppress_health_check=list(HealthCheck))
 
 MAIN = """<?xml version="1.0"?>
 <grammar xmlns="http://relaxng.org/ns/structure/1.0"
@@ -71,7 +69,6 @@ def test_small_grammar_instances_validate(small: Path) -> None:
     assert {"item", "other", "leaf", "b", "code"} <= names
 
 
-@RELAXED
 @given(valid_documents())
 def test_raw_schema_walk_validates(st_doc: str) -> None:
     assert not schema.validate(xmlio.parse_bytes(st_doc.encode(), "raw.xml"))
@@ -86,20 +83,17 @@ def test_regex_generator_matches(pattern: str) -> None:
         assert re.fullmatch(pattern, s), (pattern, s)
 
 
-@RELAXED
 @given(domains())
 def test_domains_validate(xml: str) -> None:
     problems = schema.validate(xmlio.parse_bytes(xml.encode(), "gen.xml"))
     assert not problems, [p.message for p in problems]
 
 
-@RELAXED
 @given(domains(hostile=True))
 def test_hostile_domains_validate(xml: str) -> None:
     assert not schema.validate(xmlio.parse_bytes(xml.encode(), "gen.xml"))
 
 
-@RELAXED
 @given(invalid_documents())
 def test_invalid_documents_are_rejected(case: tuple[str, str, str]) -> None:
     xml, mode, _ = case

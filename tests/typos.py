@@ -1,10 +1,11 @@
 """One-token typos of real documents, for the located-diagnostics tests.
 
 Each typo edits the text of a document the way a person slips: a misspelled
-element or attribute name, a wrong enumeration value, a bad number, a missing
-attribute, an element in the wrong place. It records the line it changed and
-the token a good message names. Only typos that make the document invalid
-(under the schema being tested) count; that filter is the caller's.
+element or attribute name, a wrong enumeration value (attribute or text), a bad
+number, a slip in a path, a missing attribute, an element in the wrong place. It
+records the line it changed and the token a good message names. Only typos that
+make the document invalid (under the schema being tested) count; that filter is
+the caller's.
 """
 from __future__ import annotations
 
@@ -160,6 +161,29 @@ def numbers(data: bytes, rng: random.Random) -> Iterator[Typo]:
         yield Typo("number", out, _line_of(offs, m.start(1)), new)
 
 
+_TEXT_WORD = re.compile(rb"<([A-Za-z_][\w.-]*)>([a-z][a-z0-9_-]*)</\1>")
+_PATH = re.compile(rb"""(?<=['">])(/[\w.-][^'"<>\s]*)(?=['"<])""")
+
+
+def text_values(data: bytes, rng: random.Random) -> Iterator[Typo]:
+    """A wrong word as an element's text (<on_crash>restrat</on_crash>, <type>Hvm</type>)."""
+    offs = _lines(data)
+    for m in _TEXT_WORD.finditer(data):
+        word = m.group(2).decode()
+        new = _misspell(word, rng) if rng.random() < 0.7 else word.capitalize()
+        yield Typo("text value", data[:m.start(2)] + new.encode() + data[m.end(2):], _line_of(offs, m.start(2)), new)
+
+
+def paths(data: bytes, rng: random.Random) -> Iterator[Typo]:
+    """A slip in a file path: its leading slash lost, a space or a stray character typed."""
+    offs = _lines(data)
+    for m in _PATH.finditer(data):
+        path = m.group(1).decode()
+        at = rng.randrange(1, len(path))
+        new = rng.choice([path[1:], path[:at] + " " + path[at:], path[:at] + rng.choice("*?~,") + path[at:]])
+        yield Typo("path", data[:m.start(1)] + new.encode() + data[m.end(1):], _line_of(offs, m.start(1)), new)
+
+
 def missing_attributes(data: bytes, rng: random.Random) -> Iterator[Typo]:
     offs = _lines(data)
     for _el, m in _attributes(data, offs):
@@ -207,7 +231,8 @@ def moved_elements(data: bytes, rng: random.Random) -> Iterator[Typo]:
         yield Typo("moved element", out, _line_of(_lines(out), at), el.tag, parent_line)
 
 
-KINDS = (element_names, attribute_names, attribute_values, numbers, missing_attributes, moved_elements)
+KINDS = (element_names, attribute_names, attribute_values, text_values, numbers, paths, missing_attributes,
+         moved_elements)
 
 
 def typos(data: bytes, seed: int = 0, per_kind: int = 3) -> list[Typo]:

@@ -8,8 +8,8 @@ sequences, so an entry replays whatever the generator has become since:
 - ``virtconform:failures:PROPERTY``: minimized documents that failed PROPERTY; every worker
   replays them first, and deletes one that passes again;
 - ``virtconform:corpus:GROUP``: documents that reached something no earlier document of the
-  campaign reached (a schema path, a skip reason, a refusal); replayed at start-up and as
-  they appear.
+  campaign reached (a schema path, a skip reason, a refusal); every worker replays them when
+  it starts (up to a quarter of its budget).
 """
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ def replay(where: Path) -> list[dict[str, Any]]:
     """Run every reproducer again: ``[{"reproducer", "what", "status": "fails"|"passes"|
     "skipped"|"unknown", "error"}]``."""
     from .bytefuzz import TARGETS, run_input
-    from .properties import PROPERTIES, Skip
+    from .catalogue import PROPERTIES
+    from .properties import Skip
     results = []
     for path, rec in load_reproducers(where):
         if "property" in rec:

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from virtconform.engine.errors import UsageError
 
     if args.jobs < 0:
-        raise UsageError("--jobs must be 0 (all cores) or more")
+        raise UsageError("--jobs must be 0 (the free cores) or more")
     config = load_config(find_config(Path.cwd(), args.config))
     progress = _Progress(not args.no_progress and sys.stderr.isatty())
     try:

@@ -22,9 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: a property needs this many attempts before its skip rate is judged
-MIN_FOR_SKIP_BOUND = 50
-
 
 def run(args: argparse.Namespace) -> int:
     from virtconform.engine.errors import UsageError
@@ -33,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--html draws a campaign of the properties over time; not --replay or --bytes")
     if getattr(args, "replay", None):
         return _replay(args)
+    examples = getattr(args, "examples", None)
+    if examples is not None and examples < 1:
+        raise UsageError("--examples must be at least 1")
+    if args.seconds is None:
+        args.seconds = float("inf") if examples is not None and not getattr(args, "bytes", None) else 60.0
     if args.seconds <= 0:
         raise UsageError("--seconds must be greater than 0 (a campaign of no time checks nothing)")
     if args.jobs < 1:
@@ -50,7 +52,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def _selected(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
-    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.conformance.campaign.catalogue import PROPERTIES
     from virtconform.engine.errors import UsageError
     names = list(PROPERTIES)
     if args.property:
@@ -63,7 +65,7 @@ def _selected(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
 
 
 def _properties(args: argparse.Namespace) -> int:
-    from virtconform.conformance.campaign.properties import PROPERTIES
+    from virtconform.conformance.campaign.catalogue import PROPERTIES
     from virtconform.conformance.campaign.runner import run_worker
     from virtconform.engine.errors import UsageError
 
@@ -77,18 +79,23 @@ def _properties(args: argparse.Namespace) -> int:
     out = _out_dir(args)
     progress = not args.json
     if progress:
-        print(f"fuzz: {len(names)} properties, {args.seconds:g}s, seed {seed}, {args.jobs} job(s)"
+        wanted = getattr(args, "examples", None)
+        budget = f"{args.seconds:g}s" + (f" or {wanted} examples" if wanted else "")
+        print(f"fuzz: {len(names)} properties, {budget}, seed {seed}, {args.jobs} job(s)"
               + (f", database {args.database}" if args.database else ""), file=sys.stderr)
         for n, why in left_out.items():
             print(f"fuzz: {n} left out: {why}", file=sys.stderr)
     started = time.monotonic()
     work = (args.seconds, seed, names, args.database, str(out), progress)
+    wanted = getattr(args, "examples", None)
+    share = [None] * args.jobs if wanted is None else \
+        [wanted // args.jobs + (j < wanted % args.jobs) for j in range(args.jobs)]
     if args.jobs == 1:
-        results = [run_worker(0, *work)]
+        results = [run_worker(0, *work, share[0])]
     else:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = [f.result() for f in [pool.submit(run_worker, j, *work) for j in range(args.jobs)]]
+            results = [f.result() for f in [pool.submit(run_worker, j, *work, share[j]) for j in range(args.jobs)]]
     elapsed = time.monotonic() - started
     summary = _summary(results, names, PROPERTIES, elapsed, seed, args, out)
     summary["left_out"] = left_out
@@ -105,6 +112,7 @@ def _properties(args: argparse.Namespace) -> int:
 
 def _summary(results: list[dict[str, Any]], names: list[str], props: dict[str, Any], elapsed: float,
              seed: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    from virtconform.conformance.campaign.properties import skips_beyond_bound
     per: dict[str, dict[str, Any]] = {}
     for n in names:
         agg: dict[str, Any] = {"examples": 0, "skipped": 0, "failures": 0, "replayed": 0, "skip_reasons": {}}
@@ -121,11 +129,12 @@ def _summary(results: list[dict[str, Any]], names: list[str], props: dict[str, A
         per[n] = agg
     failures = [f for r in results for f in r["failures"]]
     for n, s in per.items():
-        if s["examples"] + s["skipped"] >= MIN_FOR_SKIP_BOUND and s["skip_rate"] > s["max_skip"]:
+        if skips_beyond_bound(s["skipped"], s["examples"] + s["skipped"], s["max_skip"]):
             top = "; ".join(f"{c}x {r}" for r, c in list(s["skip_reasons"].items())[:3])
             failures.append({"property": n, "source": "skip rate",
-                             "error": f"skipped {s['skip_rate']:.0%} of its examples, more than its bound "
-                                      f"{s['max_skip']:.0%} (it checks too little): {top}"})
+                             "error": f"skipped {s['skip_rate']:.0%} of its {s['examples'] + s['skipped']} examples: "
+                                      f"more than its bound {s['max_skip']:.0%} at 99% confidence (it checks "
+                                      f"too little): {top}"})
     examples = sum(s["examples"] for s in per.values())
     return {"examples": examples, "skipped": sum(s["skipped"] for s in per.values()),
             "replayed": sum(s["replayed"] for s in per.values()),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -27,7 +26,7 @@ def expand(paths: list[str], pattern: str = "*.xml") -> list[str]:
 
     out: list[str] = []
     for p in paths:
-        if p != STDIN and Path(p).is_dir():
+        if p != STDIN and os.path.isdir(p):
             # os.walk's directory entries know their type: no stat per file (rglob's cost)
             found = sorted(os.path.join(root, f) for root, _dirs, files in os.walk(p)
                            for f in fnmatch.filter(files, pattern))

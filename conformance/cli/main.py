@@ -118,7 +118,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                                     "(default: the shipped domain schema)")
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes for many files (default: all cores)")
+                   help="worker processes for many files (default: the cores the load average leaves free)")
     p.set_defaults(module="validate")
 
     p = sub.add_parser("xml2xml", help="parse as an inactive definition and format again")
@@ -180,7 +180,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(module="generate")
 
     p = sub.add_parser("fuzz", help="run the conformance properties (or byte fuzzing) for a time budget")
-    p.add_argument("--seconds", type=float, default=60, help="time budget (default: 60)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="time budget (default: 60, or none with --examples)")
+    p.add_argument("--examples", type=int, default=None, metavar="N",
+                   help="stop once N examples are checked (skipped ones do not count), all jobs together")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: a fresh one)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--out", metavar="DIR",
@@ -247,7 +250,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                    help="report format")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
     p.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default: all cores)")
+                   help="worker processes (default: the cores the load average leaves free)")
     p.add_argument("--shard", metavar="K/N", help="check only the K-th of N slices (CI matrices)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     p.add_argument("--no-cache", action="store_true",

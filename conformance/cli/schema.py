@@ -29,28 +29,14 @@ def default_dir() -> Path:
     return Path(next(iter(pkg.__path__)))
 
 
-def _locate_name(directory: Path, first: Path, name: str, redefined: bool = False) -> tuple[Path, int, int]:
-    """Where an identifier is used in the .rnc sources (or, ``redefined``, defined the second
-    time): the place to blame for an undefined reference or a define given twice."""
-    word = r"(?<![\w.:-])" + re.escape(name) + r"(?![\w.:-])"
-    pattern = re.compile(r"^\s*" + word + r"\s*=" if redefined else word + r"(?!\s*[|&]?=)")
-    seen = 0
-    for src in [first] + sorted(p for p in directory.glob("*.rnc") if p != first):
-        for n, line in enumerate(src.read_text(encoding="utf-8").splitlines(), 1):
-            m = pattern.search(line.split("#", 1)[0])
-            if m:
-                seen += 1
-                if not redefined or seen == 2:
-                    return src, n, m.start() + 1 + (len(m.group(0)) - len(m.group(0).lstrip()))
-    return first, 1, 1
-
-
-def _check_compiled(path: Path, text: str) -> None:
-    """A compiled grammar must be a usable one: located errors point into the .rnc."""
+def _check_compiled(path: Path, files: list[Path], text: str) -> None:
+    """A compiled grammar must be a usable one: located errors point into the .rnc sources."""
     from lxml import etree
 
+    from virtconform.conformance.grammar import rncsource as src
     from virtconform.engine import rngtree
     data = text.encode()
+    src.check_datatypes(files, etree.fromstring(data))
     if b"<start" not in data:
         return  # a library of defines: its references are resolved by the grammars including it
     try:
@@ -58,14 +44,54 @@ def _check_compiled(path: Path, text: str) -> None:
         etree.RelaxNG(etree.fromstring(data, base_url=str(path.with_suffix(".rng"))))
     except rngtree.GrammarError as e:
         m = _QUOTED.search(e.message)
-        twice = "more than once" in e.message
-        src, line, col = _locate_name(path.parent, path, m.group(1), twice) if m else (path, 1, 1)
-        raise DocumentError(f"broken grammar: {e.message}", path=str(src), line=line, column=col) from None
+        if "more than once" in e.message:
+            where = src.definition(files, m.group(1) if m else "start", 2)
+        elif m:
+            where = src.reference(files, m.group(1))
+        else:
+            construct = re.search(r"<(\w+?)(?:Ref)?>", e.message)
+            where = src.find(files, rf"\b{construct.group(1)}\b") if construct else None
+        raise src.located(files, f"broken grammar: {e.message}", where) from None
     except (etree.XMLSyntaxError, etree.RelaxNGParseError) as e:
         msg = " ".join(str(e).split())
-        m = re.search(r"(?:Reference|define|element|attribute) (\S+)", msg)
-        src, line, col = _locate_name(path.parent, path, m.group(1)) if m else (path, 1, 1)
-        raise DocumentError(f"broken grammar: {msg}", path=str(src), line=line, column=col) from None
+        at = re.search(r", line (\d+)$", msg)
+        msg = msg[:at.start()] if at else msg
+        where = None
+        if m := re.search(r"type '([^']+)' is not exported", msg):
+            where = src.find(files, r":" + re.escape(m.group(1)) + r"\b")
+        elif m := re.search(r"(?:Reference|define|element|attribute) (\S+)", msg):
+            where = src.reference(files, m.group(1))
+        if where is None and at:
+            where = src.blame_compiled_line(files, etree.fromstring(data), int(at.group(1)))
+        raise src.located(files, f"broken grammar: {msg}", where) from None
+
+
+def _compile_error(path: Path, files: list[Path], e: Exception) -> DocumentError:
+    """rnc2rng's failure as one located error in the source that has the mistake."""
+    from virtconform.conformance.grammar import rncsource as src
+    msg = str(e)
+    at = _RNC2RNG_AT.search(msg)
+    first = msg.splitlines()[0] if msg else type(e).__name__
+    if at:
+        where = Path(at.group("file"))
+        where = where if where.is_absolute() or where.exists() else path.parent / where.name
+        return DocumentError(f"syntax error in the compact grammar ({_RNC2RNG_AT.sub('', first).strip() or 'parse error'})",
+                             path=str(where), line=int(at.group("line")), column=int(at.group("col")))
+    parsing = src.parsing_file(e) or path
+    if isinstance(e, AttributeError) and "lineno" in msg:
+        line, col = src.end_of_file(parsing)  # rnc2rng's parser fails on its end-of-file token
+        return DocumentError("syntax error in the compact grammar (unexpected end of file)",
+                             path=str(parsing), line=line, column=col)
+    failed_in = src.failing_function(e)
+    if failed_in in ("namespace", "datatype_library") and e.args and isinstance(e.args[0], str):
+        prefix, what = e.args[0], "namespace" if failed_in == "namespace" else "datatype library"
+        return src.located(files, f"undeclared {what} prefix {prefix!r}",
+                           src.find(files, r"(?<![\w.-])" + re.escape(prefix) + r":(?=[\w*])"))
+    if failed_in == "visit" and len(files) > 1:
+        return src.located(files, "an included grammar declares its default namespace or prefixes "
+                           "differently from the grammar including it", src.find(files, r"\binclude\b"))
+    return DocumentError(f"cannot compile schema: {' '.join(msg.split()) or type(e).__name__}",
+                         path=str(parsing), line=1, column=1)
 
 
 def compile_rnc(path: Path) -> str:
@@ -76,21 +102,14 @@ def compile_rnc(path: Path) -> str:
         import rnc2rng
     except ImportError:
         raise UsageError("rnc2rng is not installed: pip install 'virtconform[schema]'") from None
+    from virtconform.conformance.grammar import rncsource
+    files = rncsource.sources(path)  # includes that are missing or remote: located, before rnc2rng
     try:
         text = rnc2rng.dumps(rnc2rng.load(str(path)))
-    except Exception as e:  # rnc2rng raises its own ParseError and assertion failures
-        msg = str(e)
-        at = _RNC2RNG_AT.search(msg)
-        first = msg.splitlines()[0] if msg else type(e).__name__
-        if at:
-            where = Path(at.group("file"))
-            where = where if where.is_absolute() or where.exists() else path.parent / where.name
-            raise DocumentError(f"syntax error in the compact grammar ({_RNC2RNG_AT.sub('', first).strip() or 'parse error'})",
-                                path=str(where), line=int(at.group("line")), column=int(at.group("col"))) from None
-        raise DocumentError(f"cannot compile schema: {' '.join(msg.split()) or type(e).__name__}",
-                            path=str(path), line=1, column=1) from None
+    except Exception as e:  # rnc2rng raises its own ParseError, and Python errors on some mistakes
+        raise _compile_error(path, files, e) from None
     text = text if text.endswith("\n") else text + "\n"
-    _check_compiled(path, text)
+    _check_compiled(path, files, text)
     return text
 
 
@@ -183,7 +202,10 @@ def _side(path: str):  # noqa: ANN202 - schemadiff.Side, imported late
     from virtconform.conformance.grammar import schemadiff
     from virtconform.conformance.grammar.rng import GrammarError
     if path.endswith(".rnc"):
-        text = compile_rnc(Path(path)).encode()
+        try:
+            text = compile_rnc(Path(path)).encode()
+        except DocumentError as e:  # a broken grammar: diff's status 1 means "they differ"
+            raise InputError(e.message, path=e.path, line=e.line, column=e.column) from None
         try:
             return schemadiff.Side(str(Path(path).with_suffix(".rng")), text)
         except GrammarError as e:

@@ -52,15 +52,19 @@ class Result:
 
 
 class Checker:
-    """Runs probes on our engine and on the oracle; ``jobs`` worker processes for ours."""
+    """Runs probes on our engine and on the oracle; ``jobs`` worker processes for ours.
+    ``ours``: our side (default: the engine with ``profile``); one that reuses what a
+    campaign already computed of its documents answers the same, for less."""
 
-    def __init__(self, oracle: Oracle, workdir: Path, *, jobs: int = 0, profile: str = "libvirt-test") -> None:
+    def __init__(self, oracle: Oracle, workdir: Path, *, jobs: int = 0, profile: str = "libvirt-test",
+                 ours: Ours | None = None) -> None:
         self.oracle = oracle
         self.workdir = Path(workdir)
         self.jobs = jobs or os.cpu_count() or 1
         self.profile = profile
-        self.ours = Ours(profile)
+        self.ours = ours if ours is not None else Ours(profile)
         self._pool: Executor | None = None
+        self._written: list[Path] = []
 
     # ---------------------------------------------------------------- workers
     def __enter__(self) -> Checker:
@@ -89,7 +93,15 @@ class Checker:
         path = self.workdir / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}{suffix}"
         if not path.exists():
             path.write_text(text, encoding="utf-8")
+            self._written.append(path)
         return str(path)
+
+    def discard_files(self) -> None:
+        """Remove the files written for the oracle so far (a campaign's run for hours: its
+        documents would fill the scratch directory, which is memory)."""
+        written, self._written = self._written, []
+        for path in written:
+            path.unlink(missing_ok=True)
 
     def check(self, probes: Sequence[Probe]) -> list[Result | None]:
         """A result per probe; None for an argv2xml probe when the oracle built no command line."""
@@ -115,7 +127,7 @@ class Checker:
                 if want_xml else None
             argv_jobs = {fl: threads.submit(self.oracle.batch, "argv", [files[t] for t in texts if t in ts], fl)
                          for fl, ts in oracle_argv.items()}
-            tasks = [(t, t in want_xml, sorted(our_argv[t].items()), t0, self.profile) for t in texts
+            tasks = [(t, t in want_xml, sorted(our_argv[t].items()), t0, self.ours) for t in texts
                      if t in want_xml or our_argv[t]]
             mine = dict(zip([task[0] for task in tasks], self.map(_ours_task, tasks), strict=True))
             their_xml = xml_job.result() if xml_job else {}
@@ -157,7 +169,7 @@ class Checker:
         files = {ln: self._file(ln, ".args") for ln in lines}
         with ThreadPoolExecutor(1) as threads:
             job = threads.submit(self.oracle.batch, "argv2xml", list(files.values()))
-            ours = self.map(_argv2xml_task, [(ln, self.profile) for ln in lines])
+            ours = self.map(_argv2xml_task, [(ln, self.ours) for ln in lines])
             theirs = job.result()
         return {ln: (o, theirs[files[ln]]) for ln, o in zip(lines, ours, strict=True)}
 
@@ -198,14 +210,14 @@ def _warm(profile: str) -> None:
     schema.validate(parse_bytes(b"<domain/>", "<warm>"))
 
 
-def _ours_task(task: tuple[str, bool, list[tuple[str, frozenset[str]]], int, str]) -> Any:
-    text, want_xml, sets, now, profile = task
-    return Ours(profile).argv(text, sets, now=now, with_xml=want_xml)
+def _ours_task(task: tuple[str, bool, list[tuple[str, frozenset[str]]], int, Ours]) -> Any:
+    text, want_xml, sets, now, ours = task
+    return ours.argv(text, sets, now=now, with_xml=want_xml)
 
 
-def _argv2xml_task(task: tuple[str, str]) -> Answer:
-    line, profile = task
-    return Ours(profile).argv2xml(line)
+def _argv2xml_task(task: tuple[str, Ours]) -> Answer:
+    line, ours = task
+    return ours.argv2xml(line)
 
 
 def probes_for(texts: Iterable[str], sets: dict[str, frozenset[str]], modes: Iterable[str] = MODES) -> list[Probe]:

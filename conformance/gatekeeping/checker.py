@@ -218,34 +218,24 @@ def _abi(rel: str, old_data: bytes, new: Any, new_data: bytes) -> dict[str, Any]
 Work = tuple[str, bytes, "bytes | None | bool"]
 
 
-def _work_chunk(chunk: list[Work]) -> list[DocResult]:
-    return [check_document(*item) for item in chunk]
+def _check_plain(item: Work) -> tuple[Any, ...]:
+    """check_document as plain data (what a worker process sends back)."""
+    r = check_document(*item)
+    return (r.path, r.seconds, r.invalid, r.entries, r.refusals, r.abi, r.internal)
 
 
 def run_documents(items: list[Work], jobs: int,
                   progress: Callable[[int, int], None] | None = None) -> list[DocResult]:
-    """check_document over ``items`` on ``jobs`` forked processes (in-process for 1)."""
+    """check_document over ``items``, on ``jobs`` forked processes when there are many
+    (conformance/parallel.py: workers inherit the compiled schema and the host profile)."""
+    from ..parallel import ordered_map
+
     total = len(items)
     results: list[DocResult] = []
-    if jobs <= 1 or total < 16:
-        for item in items:
-            results.append(check_document(*item))
-            if progress and len(results) % 8 == 0:
-                progress(len(results), total)
-        return results
-    import gc
-    import multiprocessing
-    gc.freeze()  # what the parent built stays shared: the workers' collector never touches it
-    size = max(4, min(64, total // (jobs * 6) or 1))
-    chunks = [items[i:i + size] for i in range(0, total, size)]
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap_unordered(_work_chunk, chunks):
-                results += part
-                if progress:
-                    progress(len(results), total)
-    finally:
-        gc.unfreeze()
+    for plain in ordered_map(_check_plain, items, jobs, parallel_from=16, chunk_min=4, chunk_max=32):
+        results.append(DocResult(*plain))
+        if progress and len(results) % 8 == 0:
+            progress(len(results), total)
     return results
 
 
@@ -338,7 +328,8 @@ def _run_cached(config: Config, docs: list[tuple[str, Path]], old: dict[Path, by
             todo.append((rel, data, was))
     if todo:
         _prepare(config)
-        done = run_documents(todo, jobs or os.cpu_count() or 1, progress)
+        from ..parallel import default_jobs
+        done = run_documents(todo, jobs or default_jobs(), progress)
         for r in done:
             if cache is not None and not r.internal:
                 cache.put(keys[r.path], r.cached())

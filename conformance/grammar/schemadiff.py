@@ -37,6 +37,8 @@ from .walker import RandomChooser, Unsatisfiable, Walker
 PER_CONTEXT = 8
 #: targeted documents tried per element context and direction
 TRIES_PER_CONTEXT = 2500
+#: witnesses minimized per group of the same path and reason (the smallest is kept)
+PER_GROUP = 3
 
 
 @dataclass
@@ -73,8 +75,13 @@ class Side:
         try:
             if text is None:
                 tree = etree.parse(self.path, parser)
-                self.grammar: Grammar = load(self.path)
-            else:
+                try:
+                    self.grammar: Grammar = load(self.path)
+                except GrammarError:
+                    text = library_roots(tree, self.path)
+                    if text is None:
+                        raise
+            if text is not None:
                 from .rng import loads
                 tree = etree.ElementTree(etree.fromstring(text, parser, base_url=self.path))
                 self.grammar = loads(text, self.path)
@@ -121,6 +128,42 @@ class Side:
         entry = next(iter(self.lxml.error_log), None)
         message = " ".join((entry.message if entry else "rejected").split())
         return (entry.path if entry and entry.path else "/"), message
+
+
+def library_roots(tree: etree._ElementTree, path: str) -> bytes | None:
+    """A grammar without a start, such as libvirt's storageencryption.rng (a library of
+    defines that domain.rng includes), as one whose roots are its element defines: two
+    revisions of the library then compare as the languages of those elements. None when
+    it defines no element."""
+    from .rng import RNG_NS
+    root = tree.getroot()
+    if root.tag != f"{{{RNG_NS}}}grammar" or next(root.iter(f"{{{RNG_NS}}}start"), None) is not None:
+        return None
+    names: list[str] = []
+    for d in root.iter(f"{{{RNG_NS}}}define"):
+        body = [c for c in d if isinstance(c.tag, str)]
+        if len(body) == 1 and body[0].tag == f"{{{RNG_NS}}}element" and d.get("name") not in names:
+            names.append(d.get("name", ""))
+    if not names:
+        return None
+    refs = "".join(f'<ref name="{n}"/>' for n in names)
+    lib = root.get("datatypeLibrary")
+    head = (f'<grammar xmlns="{RNG_NS}"' + (f' datatypeLibrary="{lib}"' if lib else "") + ">"
+            f'<include href="{Path(path).name}"/><start><choice>{refs}</choice></start>')
+    # what the library leaves to the grammar including it (libvirt's UUID type) is any text
+    given = ""
+    from .rng import loads
+    for _ in range(100):
+        text = (head + given + "</grammar>").encode()
+        try:
+            loads(text, path)
+            return text
+        except GrammarError as e:
+            m = re.match(r"reference to undefined pattern '([^']+)'", e.message)
+            if m is None:
+                return text  # a fault of the library itself: reported when loaded as it is
+            given += f'<define name="{m.group(1)}"><text/></define>'
+    return None
 
 
 def _path(el: etree._Element) -> str:
@@ -190,7 +233,7 @@ def _jing_invalid(cmd: str, grammar: Side, files: list[Path]) -> set[str] | None
             if on_disk.parent.is_dir():
                 for sibling in on_disk.parent.glob("*.rng"):
                     shutil.copy(sibling, Path(tmp) / sibling.name)
-            schema = Path(tmp) / on_disk.name
+            schema = Path(tmp) / f"vc-{on_disk.name}"  # not a sibling's name: it may include it
             schema.write_bytes(grammar.text)
         try:
             r = subprocess.run([cmd, str(schema), *map(str, files)], capture_output=True,
@@ -255,12 +298,13 @@ class Search:
 
     def witnesses(self) -> list[Witness]:
         """Minimized, explained, one per (path, kind of reason), smallest first."""
-        groups: dict[tuple[str, str], etree._Element] = {}
+        groups: dict[tuple[str, str], list[etree._Element]] = {}
         for root in sorted(self.found, key=lambda r: len(etree.tostring(r))):
             path, reason = self.b.why(root)
-            groups.setdefault((path, _shape(reason)), root)
+            groups.setdefault((path, _shape(reason)), []).append(root)
         out: dict[tuple[str, str], Witness] = {}
-        for root in groups.values():
+        # the few smallest of each group are minimized: random names make sizes a poor guide
+        for root in (r for roots in groups.values() for r in roots[:PER_GROUP]):
             small = minimize(etree.fromstring(etree.tostring(root)), self.is_witness)
             path, reason = self.b.why(small)
             key = (path, _shape(reason))

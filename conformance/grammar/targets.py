@@ -55,6 +55,18 @@ class Feature:
     what: str
 
 
+def lexical_variants(value: str) -> list[str]:
+    """Other spellings of a value that a datatype alone may take and a pattern may refuse:
+    a sign, leading zeros, surrounding white space (the difference between
+    ``xsd:unsignedInt`` and ``xsd:unsignedInt { pattern = "[0-9]+" }``)."""
+    out = [f" {value} ", f"{value}\n"]
+    if value[:1].isdigit():
+        out += ["+" + value, "0" + value]
+    elif value[:1] == "-" and value[1:2].isdigit():
+        out.append("-0" + value[1:])
+    return out
+
+
 class Builder:
     """Builds targeted documents of one grammar."""
 
@@ -155,7 +167,7 @@ class Builder:
         elif isinstance(p, Text):
             out.items.append(decided if isinstance(decided, str) else "x")
         elif isinstance(p, Value):
-            out.items.append(p.value)
+            out.items.append(decided if isinstance(decided, str) else p.value)
         elif isinstance(p, Data):
             out.items.append(decided if isinstance(decided, str) else self.values.data(p))
         elif isinstance(p, Empty):
@@ -189,6 +201,9 @@ class Builder:
             elif isinstance(node, Data):
                 for v in self.data_samples(node, max_values):
                     yield Feature({**base, id(node): v}, f"value {v!r}")
+            elif isinstance(node, Value) and node.type not in ("string", "normalizedString"):
+                # the same token with white space around it: a string-typed value refuses it
+                yield Feature({**base, id(node): f" {node.value} "}, f"value {node.value!r} spaced")
             elif isinstance(node, Text):
                 for v in TEXT_PROBES:
                     yield Feature({**base, id(node): v}, f"text {v[:20]!r}")
@@ -239,6 +254,7 @@ class Builder:
                 cands.append(Walker(RandomChooser(random.Random(f"sample:{k}"))).data(p))
             except Unsatisfiable:
                 break
+        cands += [v for c in list(cands[:12]) for v in lexical_variants(c)]
         out: dict[str, None] = {}
         for s in cands:
             if s in out or xsd.check(p.type, p.library, p.params, s) is not None:

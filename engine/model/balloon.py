@@ -10,6 +10,11 @@ from .base import Attr, Child, Element
 BALLOON_MODELS = ("virtio", "xen")
 
 
+def default_balloon_model(virt_type: str) -> str:
+    """The balloon a guest gets without a <memballoon>: Xen's for a Xen guest, else virtio."""
+    return "xen" if virt_type == "xen" else "virtio"
+
+
 class MemBalloon(Element):
     model = Attr("model")
     address = Child("address", Address)

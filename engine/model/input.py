@@ -43,15 +43,17 @@ class Input(Element):
     #: definition: no alias, no address)
     with_graphics = False
 
-    def is_implicit(self, os_type: str) -> bool:
-        """The PS/2 (or Xen) mouse that comes with graphics is not stored."""
-        return self.type == "mouse" and self.bus == ("ps2" if os_type == "hvm" else "xen")
-
     @classmethod
     def graphics_mouse(cls, os_type: str) -> Input:
+        """The mouse that comes with graphics: PS/2 on an HVM guest, Xen's otherwise."""
         mouse = cls(type="mouse", bus="ps2" if os_type == "hvm" else "xen")
         mouse.with_graphics = True
         return mouse
+
+    def is_implicit(self, os_type: str) -> bool:
+        """The PS/2 (or Xen) mouse that comes with graphics is not stored."""
+        mouse = self.graphics_mouse(os_type)
+        return self.type == mouse.type and self.bus == mouse.bus
 
     def listed(self) -> bool:
         """virDomainDefFormat prints the USB devices only (and the mouse of the graphics);

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.balloon import MemBalloon
+from ..model.balloon import MemBalloon, default_balloon_model
 from .address import address_opt
 from .argvstate import ArgvState
 from .context import Build
@@ -26,7 +26,7 @@ def default_balloon(st: ArgvState) -> None:
     """After the loop: every guest has a balloon (virtio; a Xen guest's own)."""
     devs = st.dom.devices
     if devs.memballoon is None:
-        devs.memballoon = MemBalloon(model="xen" if st.dom.type == "xen" else "virtio")
+        devs.memballoon = MemBalloon(model=default_balloon_model(st.dom.type))
 
 
 def _alias(dev: Any, i: int, flags: frozenset[str]) -> str | None:
