@@ -35,18 +35,32 @@ def cores() -> int:
 
 def default_jobs() -> int:
     """Workers for a run the user gave no ``--jobs``: the cores other work does not keep
-    busy (the 1-minute load average), at least one -- like ``make -l``.
+    busy right now, at least one -- like ``make -l``, but read from the scheduler's count
+    of runnable tasks (``/proc/loadavg``) rather than the 1-minute average, which still
+    holds the run before this one for a minute after it ended.
 
     On a saturated machine a second worker does not run beside the first: the kernel
     shares busy cores per session (autogroup), so the workers together get about one
     process's share, and they still pay for forking, copied pages and each other's
     caches (measured on 2 busy cores: the same wall time, ~30% more CPU time)."""
     n = cores()
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - no load average
-        busy = 0.0
+    busy = _busy_elsewhere()
     return max(1, min(n, int(n - busy + 0.5)))
+
+
+def _busy_elsewhere() -> float:
+    """Tasks running or waiting to run on this machine now, this process excluded; the
+    1-minute load average where the kernel does not say (not Linux)."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+        return float(max(0, running - 1))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average
+        return 0.0
 
 
 def ordered_map(fn: Callable[[Any], Any], items: list[Any], jobs: int, *, parallel_from: int = 64,

@@ -1,6 +1,7 @@
 """conformance/parallel.py: forked workers give the serial results, in order; failures surface."""
 from __future__ import annotations
 
+import io
 import os
 
 import pytest
@@ -29,9 +30,37 @@ def test_a_workers_exception_ends_the_run() -> None:
         list(parallel.ordered_map(_fail_on_150, list(range(300)), 2, parallel_from=16))
 
 
-@pytest.mark.parametrize("load,expected", [(0.0, 4), (1.2, 3), (2.6, 1), (3.7, 1), (9.0, 1)])
-def test_default_jobs_are_the_cores_the_load_leaves_free(monkeypatch: pytest.MonkeyPatch, load: float,
-                                                         expected: int) -> None:
+@pytest.mark.parametrize("running,expected", [(1, 4), (2, 3), (4, 1), (5, 1), (12, 1)])
+def test_default_jobs_are_the_cores_other_tasks_leave_free(monkeypatch: pytest.MonkeyPatch, running: int,
+                                                           expected: int) -> None:
+    """/proc/loadavg's runnable count includes the reader itself."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    real_open = open
+
+    def fake_open(path, *a, **k):  # type: ignore[no-untyped-def]
+        if path == "/proc/loadavg":
+            return io.BytesIO(f"0.50 0.40 0.30 {running}/180 4242\n".encode())
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    assert parallel.default_jobs() == expected
+
+
+@pytest.mark.parametrize("load,expected", [(0.0, 4), (1.2, 3), (2.6, 1), (3.7, 1), (9.0, 1)])
+def test_without_proc_the_load_average_decides(monkeypatch: pytest.MonkeyPatch, load: float,
+                                               expected: int) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    real_open = open
+
+    def no_proc(path, *a, **k):  # type: ignore[no-untyped-def]
+        if path == "/proc/loadavg":
+            raise FileNotFoundError(path)
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr("builtins.open", no_proc)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert parallel.default_jobs() == expected
+
+
+def test_the_real_machine_gives_at_least_one_worker() -> None:
+    assert 1 <= parallel.default_jobs() <= parallel.cores()
