@@ -56,6 +56,56 @@ def test_drive_address_from_target_name(target, bus, addr) -> None:
     assert [(c.type, c.index) for c in d.devices.controllers] == [(bus, i) for i in range(addr[0] + 1)]
 
 
+def _wrapped_int32_index(name: str) -> int:
+    """virDiskNameToIndex written out in unbounded integers, then read as a C int at each step."""
+    idx = 0
+    for i, ch in enumerate(name[2:]):
+        idx = ((idx + (1 if i else 0)) * 26 + ord(ch) - 97) % 2**32
+        idx = idx - 2**32 if idx >= 2**31 else idx
+    return idx
+
+
+@pytest.mark.parametrize("name", ["sdvjhssffey", "sdnaswigqlf", "sdcejwzvov", "sdemulatorb", "hdzzzzzzzzzzzz"])
+def test_a_long_disk_name_wraps_like_a_c_int(name: str) -> None:
+    """Seen with libvirt's own code: 'sdvjhssffey' is controller 235 unit 5 (1650), and
+    'sdemulatorb' no disk name at all (negative), not a controller in the trillions."""
+    assert disk_index(name) == _wrapped_int32_index(name)
+    assert -(2**31) <= disk_index(name) < 2**31
+    assert disk_index("sdvjhssffey") == 1650 and disk_index("sdemulatorb") < 0
+
+
+def _scsi_disk(target: str, address: str = "") -> str:
+    return f"""    <disk type='file' device='disk'>
+      <source file='/x.img'/>
+      <target dev='{target}'/>{address}
+    </disk>
+"""
+
+
+def test_wrapped_name_gives_its_controllers_and_negative_index_fails() -> None:
+    d = dom(_scsi_disk("sdvjhssffey"))
+    a = d.devices.disks[0].address
+    assert (a.controller, a.unit) == (235, 5) and len(d.devices.controllers) == 236
+    with pytest.raises(VirtconformError, match="sdemulatorb"):
+        dom(_scsi_disk("sdemulatorb"))
+
+
+@pytest.mark.parametrize("target,address,count", [
+    ("sdzzzzzz", "", 45896058),
+    ("sda", "<address type='drive' controller='2000000000' bus='0' unit='0'/>", 2000000001),
+])
+def test_implied_controllers_beyond_the_bound_are_refused_at_the_disk(target, address, count) -> None:
+    """docs/deviations.md implied-controllers: libvirt would not finish listing them."""
+    with pytest.raises(VirtconformError, match=f"implies {count} scsi controllers") as e:
+        dom(_scsi_disk(target, address))
+    assert e.value.line == 8  # the <disk>
+
+
+def test_implied_controllers_up_to_the_bound_are_listed() -> None:
+    d = dom(_scsi_disk("sdzzzz"))
+    assert [c.index for c in d.devices.controllers] == list(range(67894))
+
+
 def test_virtio_disk_has_no_drive_address() -> None:
     d = dom("""    <disk type='file' device='disk'>
       <source file='/x.img'/>

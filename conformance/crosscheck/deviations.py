@@ -16,7 +16,7 @@ from virtconform.conformance.suites.shared import REPO
 
 TABLE = REPO / "docs" / "deviations.md"
 #: ``depends``: libvirt's result depends on the host (the oracle does not run the document)
-OUTCOMES = ("builds", "refuses", "crashes", "depends", "accepts", "rejects")
+OUTCOMES = ("builds", "refuses", "crashes", "hangs", "depends", "accepts", "rejects")
 RUNS = ("xml2xml", "argv", "argv2xml", "schema")
 
 

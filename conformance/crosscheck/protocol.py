@@ -46,6 +46,10 @@ class OracleUnavailable(UsageError):
     """The oracle cannot be run, or does not speak the protocol (exit 2)."""
 
 
+class OracleTimeout(OracleUnavailable):
+    """The oracle gave no answer within its time limit (libvirt hangs on some inputs)."""
+
+
 def unescape(payload: str) -> str:
     return _UNESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), payload)
 
@@ -94,7 +98,7 @@ class Oracle:
         except PermissionError:
             raise OracleUnavailable(f"oracle not executable: {self.argv[0]}") from None
         except subprocess.TimeoutExpired:
-            raise OracleUnavailable(f"the oracle timed out after {self.timeout:g}s on {what}") from None
+            raise OracleTimeout(f"the oracle timed out after {self.timeout:g}s on {what}") from None
 
     def _fail(self, proc: subprocess.CompletedProcess[bytes], what: str) -> OracleUnavailable:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -130,6 +130,7 @@ _ODD_RATE = {
     "xen-balloon": 0.3,       # a Xen balloon in a guest that is not Xen's
     "hostdev-capabilities": 0.15,  # a host device in capabilities mode (no QEMU option)
     "uml-disk": 0.1,          # a disk on the uml bus
+    "wrapped-disk-name": 0.04,  # a target name so long that its index wraps in a C int
 }
 #: the properties (documents without ``for_libvirt_schema``) see the unusual constructs
 #: less often: most of their documents must load, or they test refusals only
@@ -532,7 +533,13 @@ class Refiner:
                 continue
             idx = free[self.ch.integer(0, min(len(free) - 1, 3))]
             taken.add(idx)
-            target.set("dev", disk_name(prefix, idx))
+            if self.odd("wrapped-disk-name"):
+                # libvirt's index is a C int: idx + k * 2**32 names disk idx again, and
+                # + 2**31 a negative index (no disk name to libvirt)
+                wrap = self.ch.integer(1, 3000) * 2**32 + (2**31 if self.ch.boolean(0.2) else 0)
+                target.set("dev", disk_name(prefix, idx + wrap))
+            else:
+                target.set("dev", disk_name(prefix, idx))
             if target.get("bus") is not None or bus in ("fdc", "scsi", "usb", "xen"):
                 target.set("bus", bus)
             self.disk_source(d, device)

@@ -11,6 +11,7 @@ from lxml import etree
 
 from .address import Address, DriveAddress, read_address
 from .base import Attr, Child, Children, Element, Enum, Flag, TextChild, Uuid, xml_error
+from .cvalues import as_int32
 
 DISK_TYPES = ("file", "block", "dir")
 DISK_DEVICES = ("disk", "cdrom", "floppy")
@@ -24,8 +25,26 @@ _DISK_PREFIXES = ("hd", "sd", "vd", "xvd", "ubd")
 _SOURCE_ATTR = {"file": "file", "block": "dev", "dir": "dir"}
 
 
+def drive_address(bus: str, idx: int) -> DriveAddress | None:
+    """The drive address of disk number ``idx`` on ``bus``: IDE has 2 units per bus and 2
+    buses per controller, SCSI 7 units, FDC 2 units; other buses have none."""
+    if bus == "scsi":
+        c, b, u = idx // 7, 0, idx % 7
+    elif bus == "ide":
+        c, b, u = idx // 4, (idx % 4) // 2, idx % 2
+    elif bus == "fdc":
+        c, b, u = idx // 2, 0, idx % 2
+    else:
+        return None
+    return DriveAddress(type="drive", controller=c, bus=b, unit=u)
+
+
 def disk_index(name: str) -> int:
-    """virDiskNameToIndex: 'hda' -> 0, 'sdz' -> 25, 'sdaa' -> 26; -1 when not a disk name."""
+    """virDiskNameToIndex: 'hda' -> 0, 'sdz' -> 25, 'sdaa' -> 26; -1 when not a disk name.
+
+    The arithmetic is a C int's, so a long name wraps: 'sdvjhssffey' is index 1650
+    (controller 235, unit 5, as libvirt gives it) and 'sdemulatorb' is negative (no disk
+    name: libvirt fails without a message)."""
     for p in _PREFIXES:
         if name.startswith(p):
             rest = name[len(p):]
@@ -36,7 +55,7 @@ def disk_index(name: str) -> int:
     for i, ch in enumerate(rest):
         if not ("a" <= ch <= "z"):
             return -1
-        idx = (idx + (1 if i else 0)) * 26 + (ord(ch) - ord("a"))
+        idx = as_int32((idx + (1 if i else 0)) * 26 + (ord(ch) - ord("a")))
     return idx
 
 
@@ -217,13 +236,5 @@ class Disk(Element):
         if idx < 0:
             # libvirt fails here without saying why
             raise self.error(f"cannot derive a device address from disk target '{self.target.dev}'")
-        if bus == "scsi":
-            c, b, u = idx // 7, 0, idx % 7
-        elif bus == "ide":
-            c, b, u = idx // 4, (idx % 4) // 2, idx % 2
-        elif bus == "fdc":
-            c, b, u = idx // 2, 0, idx % 2
-        else:
-            return None
-        return DriveAddress(type="drive", controller=c, bus=b, unit=u)
+        return drive_address(bus, idx)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..defaults import too_many_controllers
 from ..errors import Refused
 from ..model.address import DriveAddress
-from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_index
+from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_index, drive_address
 from .address import address_opt
 from .argvstate import ArgvState
 from .argvvalues import ArgError, keywords, str_to_int, wrap_int
@@ -222,9 +223,6 @@ def disk_alias(disk: Any, i: int, flags: frozenset[str]) -> str | None:
 
 # --------------------------------------------------------------------------- argv2xml
 
-#: a guard, not a rule of libvirt: a disk name implies every controller up to its own, and
-#: libvirt lists them all (a name like 'sdzzzz' gives 67,000 lines); beyond this we refuse
-MAX_IMPLIED_CONTROLLERS = 1024
 _DRIVE_BUSES = {"ide": "ide", "scsi": "scsi", "virtio": "virtio", "xen": "xen"}  # no floppy: libvirt's rule
 _DRIVE_PREFIX = {"ide": "hd", "scsi": "sd", "virtio": "vd", "xen": "xvd"}
 _CACHE = {"off": "none", "none": "none", "writeback": "writeback", "on": "writeback",
@@ -242,38 +240,16 @@ def _disk_source(dtype: str, path: str | None) -> DiskSource | None:
 
 
 def _assign_address(disk: Disk) -> None:
-    """virDomainDiskDefAssignAddress: a drive address from the target name (IDE: 2 units
-    per bus, 2 buses per controller; SCSI: 7 units; FDC: 2 units). libvirt fails the
-    conversion, without a message of its own, when the target is no disk name."""
-    idx = name_to_index(disk.target.dev)
+    """virDomainDiskDefAssignAddress: a drive address from the target name. libvirt fails
+    the conversion, without a message of its own, when the target is no disk name."""
+    idx = disk_index(disk.target.dev)
     if idx < 0:
         raise ArgError(f"invalid device name '{disk.target.dev}'")
-    bus = disk.target.bus
-    per = {"scsi": 7, "ide": 4, "fdc": 2}.get(bus)
-    if per is not None and idx // per >= MAX_IMPLIED_CONTROLLERS:
-        raise ArgError(f"disk '{disk.target.dev}' implies {idx // per + 1} {bus} controllers "
-                       f"(more than {MAX_IMPLIED_CONTROLLERS})")
-    if bus == "scsi":
-        disk.address = DriveAddress(type="drive", controller=idx // 7, bus=0, unit=idx % 7)
-    elif bus == "ide":
-        disk.address = DriveAddress(type="drive", controller=idx // 4, bus=(idx % 4) // 2, unit=idx % 2)
-    elif bus == "fdc":
-        disk.address = DriveAddress(type="drive", controller=idx // 2, bus=0, unit=idx % 2)
-
-
-def name_to_index(name: str) -> int:
-    """virDiskNameToIndex, to the letter: a bare prefix ('hd') is index 0, and the
-    arithmetic is a C int's."""
-    for p in ("fd", "hd", "vd", "sd", "xvd", "ubd"):
-        if name.startswith(p):
-            idx = 0
-            for i, ch in enumerate(name[len(p):]):
-                idx = wrap_int((idx + (1 if i else 0)) * 26)
-                if not "a" <= ch <= "z":
-                    return -1
-                idx = wrap_int(idx + ord(ch) - ord("a"))
-            return idx
-    return -1
+    disk.address = drive_address(disk.target.bus, idx)
+    if disk.address is not None:
+        refusal = too_many_controllers(disk.target.dev, disk.target.bus, disk.address.controller + 1)
+        if refusal:
+            raise ArgError(refusal)
 
 
 def parse_drive(val: str, nvirtio: int) -> Disk:
