@@ -110,6 +110,11 @@ PROBES: dict[str, str] = {
                              os_="<boot dev='cdrom'/><boot dev='hd'/>"),
     "disk-bus-beyond-one-controller": probe(disk("sdh") + disk("hda", extra="<address type='drive' "
                                                                          "controller='0' bus='3' unit='5'/>")),
+    # drive addresses are unsigned, printed with %d: 2^31 is negative, 2^32-1 is -1 (none)
+    "disk-address-numbers-printed-as-c-ints": probe(
+        disk("hda", extra="<address type='drive' controller='0' bus='2147483648' unit='4294967295'/>")
+        + disk("sdb", extra="<address type='drive' controller='4294967295' bus='0' unit='2147483649'/>")),
+    "disk-long-name-wraps-in-a-c-int": probe(disk("sdvjhssffey") + disk("vdmwlqkxb")),
     # NICs
     "nic-backends": probe(nic(1) + nic(2, "ethernet", "<target dev='tap7'/><script path='/s'/>")
                           + nic(3, "client", "<source address='1.2.3.4' port='5'/>")

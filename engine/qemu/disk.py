@@ -8,6 +8,7 @@ from typing import Any
 from ..defaults import too_many_controllers
 from ..errors import Refused
 from ..model.address import DriveAddress
+from ..model.cvalues import as_int32
 from ..model.disk import Disk, DiskDriver, DiskSource, DiskTarget, disk_index, drive_address
 from .address import address_opt
 from .argvstate import ArgvState
@@ -74,17 +75,17 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
         if bus == "scsi":
             if addr.bus != 0:
                 raise b.refuse("SCSI controller only supports 1 bus", disk)
-            busid, unitid = addr.controller, addr.unit
+            busid, unitid = as_int32(addr.controller), as_int32(addr.unit)  # C ints: -1 is "none"
         elif bus == "ide":
             if addr.controller != 0:
                 raise b.refuse(f"Only 1 {qemu_bus} controller is supported", disk)
-            busid, unitid = addr.bus, addr.unit
+            busid, unitid = as_int32(addr.bus), as_int32(addr.unit)
         else:
             if addr.controller != 0:
                 raise b.refuse(f"Only 1 {qemu_bus} controller is supported", disk)
             if addr.bus != 0:
                 raise b.refuse(f"Only 1 {qemu_bus} bus is supported", disk)
-            unitid = addr.unit
+            unitid = as_int32(addr.unit)
     elif bus == "virtio":
         idx = -1  # each virtio disk is a PCI device of its own
     parts: list[str] = []
@@ -127,9 +128,10 @@ def drive_device_spec(b: Build, disk: Disk) -> str:
     bus = disk.bus
     addr = disk.address
     if bus == "ide":
-        spec = f"ide-drive,bus=ide.{addr.bus},unit={addr.unit}"
+        spec = f"ide-drive,bus=ide.{as_int32(addr.bus)},unit={as_int32(addr.unit)}"  # %d
     elif bus == "scsi":
-        spec = f"scsi-disk,bus=scsi{addr.controller}.{addr.bus},scsi-id={addr.unit}"
+        spec = (f"scsi-disk,bus=scsi{as_int32(addr.controller)}.{as_int32(addr.bus)},"
+                f"scsi-id={as_int32(addr.unit)}")
     elif bus == "virtio":
         spec = "virtio-blk-pci" + address_opt(b, disk)
     elif bus == "usb":
@@ -212,7 +214,7 @@ def disk_alias(disk: Any, i: int, flags: frozenset[str]) -> str | None:
     addr = disk.address
     if "device" in flags:
         if isinstance(addr, DriveAddress):
-            return f"{disk.bus}{addr.controller}-{addr.bus}-{addr.unit}"
+            return f"{disk.bus}{as_int32(addr.controller)}-{as_int32(addr.bus)}-{as_int32(addr.unit)}"
         return f"{disk.bus}-disk{disk_index(disk.dst)}"
     if disk_index(disk.dst) < 0:
         raise disk.error(f"cannot convert disk '{disk.dst}' to bus/device index", Refused)
