@@ -8,7 +8,8 @@ check what the real one cannot be made to do (crash on a chosen document, differ
 
 Faults (environment): FAKE_ORACLE_CRASH=TEXT dies on SIGSEGV on a document containing TEXT
 (argv modes; in batch mode the answers not yet flushed die with it, as with the real one);
-FAKE_ORACLE_REFUSE=TEXT refuses such documents; FAKE_ORACLE_HOST=TEXT does not run them
+FAKE_ORACLE_HANG=TEXT spins for ever on such a document (any mode: libvirt's quadratic
+controller lists); FAKE_ORACLE_REFUSE=TEXT refuses such documents; FAKE_ORACLE_HOST=TEXT does not run them
 (host-dependent); FAKE_ORACLE_SUB="REGEX=>REPLACEMENT" rewrites every argv output (several
 rewrites: one per line).
 """
@@ -28,6 +29,9 @@ def answer(mode: str, text: str, flags: frozenset[str]) -> tuple[str, str]:
     env = os.environ
     if env.get("FAKE_ORACLE_CRASH") and env["FAKE_ORACLE_CRASH"] in text and mode == "argv":
         os.kill(os.getpid(), signal.SIGSEGV)
+    if env.get("FAKE_ORACLE_HANG") and env["FAKE_ORACLE_HANG"] in text:
+        while True:
+            pass
     if env.get("FAKE_ORACLE_HOST") and env["FAKE_ORACLE_HOST"] in text and mode == "argv":
         return "HOST", "oracle: interface type 'bridge' opens host devices; not run"
     if env.get("FAKE_ORACLE_REFUSE") and env["FAKE_ORACLE_REFUSE"] in text:

@@ -7,13 +7,14 @@ code (../shared/oracle) and skip without it.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
 from virtconform.conformance.crosscheck import compare, documents, protocol
-from virtconform.conformance.crosscheck.answers import CRASH, HOST, OK, REFUSED, Answer
+from virtconform.conformance.crosscheck.answers import CRASH, HANG, HOST, OK, REFUSED, Answer
 from virtconform.conformance.crosscheck.compare import judge, kind_subject
 from virtconform.conformance.suites.shared import oracle_command
 
@@ -93,6 +94,45 @@ def test_a_batch_crash_is_isolated_by_single_runs(tmp_path: Path, monkeypatch: p
     got = protocol.Oracle(FAKE).batch("argv", files, {"drive", "name"})
     assert [got[f].status for f in files] == [OK, OK, CRASH, OK, OK, OK]
     assert "SIGSEGV" in got[files[2]].text
+
+
+def test_a_document_that_keeps_the_oracle_busy_is_answered_hang(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPU time, not wall time, decides (the kernel stops the process at its limit): the
+    verdict does not depend on the machine's load; the batch's other answers survive."""
+    files = _docs(tmp_path, ["a", "SPIN", "b", "c"])
+    monkeypatch.setenv("FAKE_ORACLE_HANG", "SPIN")
+    oracle = protocol.Oracle(FAKE, hang_seconds=1)
+    got = oracle.batch("xml2xml", files)
+    assert [got[f].status for f in files] == [OK, HANG, OK, OK]
+    assert oracle.single("xml2xml", files[1]).status == HANG
+    v = judge("xml2xml", Answer(REFUSED, "disk 'sdz' implies 7 scsi controllers"), got[files[1]])
+    assert v.outcome == compare.LIBVIRT_HANG and not v.agrees
+    assert v.kinds == ("xml2xml: libvirt hangs, we refuse: disk _ implies _ scsi controllers",)
+
+
+def test_a_hangs_row_makes_our_refusal_deliberate_in_both_document_modes() -> None:
+    from virtconform.conformance.crosscheck import deviations
+    rows = [r for r in deviations.rows() if r.libvirt.outcome == "hangs"]
+    assert {r.id for r in rows} >= {"implied-controllers", "argv2xml-implied-controllers"}
+    deliberate = deviations.Deliberate({}, rows)
+    ours = Answer(REFUSED, "disk 'hdqqqqqqq' implies 900000 ide controllers (more than 100,000)")
+    for mode in ("xml2xml", "argv", "argv2xml"):
+        kind = judge(mode, ours, Answer(HANG, "no answer"))
+        assert kind.kinds[0] in deliberate, kind.kinds
+    other = judge("argv", Answer(REFUSED, "No more available PCI addresses"), Answer(HANG, "no answer"))
+    assert other.kinds[0] not in deliberate
+    assert judge("argv", Answer(OK, LINE), Answer(HANG, "no answer")).kinds[0] not in deliberate
+
+
+def test_an_empty_uuid_is_pinned_as_a_missing_one() -> None:
+    """libvirt reads string(./uuid[1]): empty is none, and it draws a random UUID."""
+    from virtconform.conformance.crosscheck.documents import pin_random
+    doc = "<domain type='qemu'><name>a</name><uuid/><memory>1</memory></domain>"
+    pinned = pin_random(doc)
+    assert re.search(r"<uuid>[0-9a-f-]{36}</uuid>", pinned) and pinned.count("<uuid") == 1
+    kept = "<domain type='qemu'><name>a</name><uuid> </uuid><memory>1</memory></domain>"
+    assert pin_random(kept) == kept  # a blank one is no UUID: libvirt refuses it
 
 
 def test_a_missing_oracle_is_a_usage_error(tmp_path: Path) -> None:

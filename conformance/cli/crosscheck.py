@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--jobs", type=int, default=0, help="worker processes for our engine (default: CPUs)")
     p.add_argument("--minimize-seconds", type=float, default=20.0, metavar="S",
                    help="time for minimizing the witnesses; 0: keep the smallest seen (default: 20.0)")
+    p.add_argument("--hang-seconds", type=float, default=10.0, metavar="S",
+                   help="a document the oracle answers in none of this time is answered 'libvirt hangs' "
+                        "(default: 10.0)")
     p.add_argument("--deviations", metavar="FILE", help="table of deliberate deviations "
                    "(default: the project's docs/deviations.md; 'none' for no table)")
     p.add_argument("--out", metavar="DIR", help="also write every group's witness to DIR")
@@ -47,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --count N [--seed S] or FILE...")
     if (args.count or 0) < 0 or args.jobs < 0 or args.minimize_seconds < 0:
         raise UsageError("--count, --jobs and --minimize-seconds must not be negative")
+    if args.hang_seconds <= 0:
+        raise UsageError("--hang-seconds must be positive")
     table: Path | None = deviations.TABLE
     if args.deviations:
         table = None if args.deviations == "none" else Path(args.deviations)
@@ -54,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.deviations}: no such deviation table")
     opts = Options(oracle=args.oracle, caps=args.caps or [], count=args.count, seed=args.seed,
                    files=args.files, modes=args.mode or ["xml2xml", "argv", "argv2xml"], jobs=args.jobs,
-                   minimize_seconds=args.minimize_seconds, profile=args.profile, deviations=table)
+                   minimize_seconds=args.minimize_seconds, profile=args.profile, deviations=table,
+                   hang_seconds=args.hang_seconds)
     progress = None if args.json else (lambda msg: print(f"crosscheck: {msg}", file=sys.stderr, flush=True))
     report = crosscheck(opts, progress)
     if args.out:

@@ -21,20 +21,21 @@ from virtconform.conformance.campaign.minimize import signature
 from virtconform.conformance.suites.shared import blank
 from virtconform.engine.qemu.escape import split_options
 
-from .answers import BROKEN, CRASH, HOST, OK, Answer
+from .answers import BROKEN, CRASH, HANG, HOST, OK, Answer
 
 AGREE = "agree"
 DIFFERENT = "different output"
 WE_BUILD = "we build, libvirt refuses"
 WE_REFUSE = "we refuse, libvirt builds"
 LIBVIRT_CRASH = "libvirt crashes"
+LIBVIRT_HANG = "libvirt hangs"
 HOST_DEPENDENT = "host-dependent"
 OURS_BROKEN = "our internal error"
 #: the kind of argv difference that our doubled commas explain (QEMU reads ``,,`` as a comma;
 #: libvirt 0.8.3 wrote a value's commas as they are: deviation comma-in-option-value)
 DOUBLED_COMMAS = "argv: commas doubled in option values"
 #: outcomes that are disagreements (the others agree or are counted apart)
-DISAGREEMENTS = (DIFFERENT, WE_BUILD, WE_REFUSE, OURS_BROKEN)
+DISAGREEMENTS = (DIFFERENT, WE_BUILD, WE_REFUSE, OURS_BROKEN, LIBVIRT_HANG)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ def judge(mode: str, ours: Answer, theirs: Answer) -> Verdict:
     if theirs.status == CRASH:
         side = "we build" if ours.built else f"we refuse: {signature(ours.text)}"
         return Verdict(LIBVIRT_CRASH, (f"{mode}: libvirt crashes, {side}",), theirs.text)
+    if theirs.status == HANG:  # a disagreement, unless a deviation row refuses it (implied-controllers)
+        side = "we build" if ours.built else f"we refuse: {signature(ours.text)}"
+        return Verdict(LIBVIRT_HANG, (f"{mode}: libvirt hangs, {side}",), theirs.text)
     if ours.status == BROKEN:
         return Verdict(OURS_BROKEN, (f"{mode}: our internal error: {signature(ours.text)}",), ours.text)
     if ours.status == OK and theirs.status == OK:

@@ -38,9 +38,14 @@ def pin_random(text: str) -> str:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()
     changed = False
-    if root.find("uuid") is None:
+    pinned = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+    first = root.find("uuid")
+    if first is not None and not "".join(first.itertext()):
+        first.text = pinned  # libvirt reads string(./uuid[1]): an empty one is none, and it draws
+        changed = True
+    if first is None:
         uuid = etree.Element("uuid")
-        uuid.text = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        uuid.text = pinned
         name = root.find("name")
         at = root.index(name) + 1 if name is not None else 0
         uuid.tail = name.tail if name is not None else root.text

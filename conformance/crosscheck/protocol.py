@@ -15,6 +15,7 @@ the batch resumes after them.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import shlex
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from virtconform.engine.errors import UsageError
 
-from .answers import CRASH, HOST, OK, REFUSED, Answer
+from .answers import CRASH, HANG, HOST, OK, REFUSED, Answer
 
 #: The real driver's rule: an emulator is required and defaulted while parsing.
 EMULATOR_REQUIRED = "LIBVIRT083_ORACLE_EMULATOR_REQUIRED"
@@ -76,29 +77,42 @@ class Oracle:
     """An implementation reached through the batch protocol."""
 
     def __init__(self, command: str | Sequence[str], *, env: dict[str, str] | None = None,
-                 timeout: float = 300.0) -> None:
+                 timeout: float = 300.0, hang_seconds: float = 10.0) -> None:
         self.argv = shlex.split(command) if isinstance(command, str) else list(command)
         if not self.argv:
             raise UsageError("--oracle needs a command")
         self.env = dict(os.environ if env is None else env)
         self.env.setdefault(EMULATOR_REQUIRED, "1")
         self.timeout = timeout
+        #: a document that takes more CPU time than this is answered HANG (libvirt's work is
+        #: quadratic, or never ends, on some documents): CPU time, so that the verdict does
+        #: not depend on the machine's load; a batch gets it plus a share per file
+        self.hang_seconds = hang_seconds
         _few_descriptors()
         #: batch crashes after which no single run crashed (the crash needs the batch's state)
         self.batch_only_crashes = 0
         self.label = " ".join(self.argv)
 
     # ------------------------------------------------------------------ running
-    def _run(self, args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
+    def _run(self, args: list[str], what: str, cpu_seconds: float | None = None) -> subprocess.CompletedProcess[bytes]:
+        """The oracle's process; with ``cpu_seconds``, the kernel stops it (SIGXCPU) once it
+        has used that much CPU time. ``timeout`` bounds the wall time in any case."""
         try:
-            return subprocess.run([*self.argv, *args], capture_output=True, env=self.env,
-                                  stdin=subprocess.DEVNULL, timeout=self.timeout)
+            proc = subprocess.Popen([*self.argv, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=self.env, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             raise OracleUnavailable(f"oracle not found: {self.argv[0]}") from None
         except PermissionError:
             raise OracleUnavailable(f"oracle not executable: {self.argv[0]}") from None
+        if cpu_seconds is not None:
+            _limit_cpu(proc.pid, cpu_seconds)
+        try:
+            out, err = proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
             raise OracleTimeout(f"the oracle timed out after {self.timeout:g}s on {what}") from None
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
     def _fail(self, proc: subprocess.CompletedProcess[bytes], what: str) -> OracleUnavailable:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -114,8 +128,10 @@ class Oracle:
     def single(self, mode: str, path: str, flags: Iterable[str] | None = None) -> Answer:
         """One document in single mode: the exit status tells the outcome."""
         cmd = COMMANDS[mode][0]
-        proc = self._run([cmd, *self._options(mode, flags), path], f"{cmd} {path}")
+        proc = self._run([cmd, *self._options(mode, flags), path], f"{cmd} {path}", self.hang_seconds)
         rc = proc.returncode
+        if _out_of_cpu(rc):
+            return Answer(HANG, f"no answer within {self.hang_seconds:g} CPU seconds")
         if rc == 0:
             return _built(mode, proc.stdout.decode("utf-8", "replace"))
         if _crashed(rc):
@@ -149,7 +165,10 @@ class Oracle:
             if crashes >= 2:  # a batch that keeps crashing (e.g. a witness being minimized): all alone
                 out.update(self._singles(mode, todo, flags))
                 break
-            proc = self._run([cmd, *self._options(mode, flags), *todo], f"{cmd} ({len(todo)} files)")
+            # out of CPU time counts as a crash: the first unanswered documents run alone,
+            # where the one that hangs is answered HANG
+            proc = self._run([cmd, *self._options(mode, flags), *todo], f"{cmd} ({len(todo)} files)",
+                             self.hang_seconds + _BATCH_SECONDS_PER_FILE * len(todo))
             got = _parse_batch(mode, proc.stdout)
             out.update((p, a) for p, a in got.items() if p in todo)
             rest = [p for p in todo if p not in got]
@@ -164,10 +183,29 @@ class Oracle:
             crashes += 1
             alone = rest[:ISOLATE]
             out.update(self._singles(mode, alone, flags))
-            if not any(out[p].status == CRASH for p in alone) and len(rest) <= ISOLATE:
+            if not any(out[p].status in (CRASH, HANG) for p in alone) and len(rest) <= ISOLATE:
                 self.batch_only_crashes += 1
             todo = rest[ISOLATE:]
         return out
+
+
+#: a batch's CPU allowance per file beyond hang_seconds (libvirt answers a document in ~1 ms)
+_BATCH_SECONDS_PER_FILE = 0.01
+
+
+def _limit_cpu(pid: int, seconds: float) -> None:
+    """At most ``seconds`` of CPU time for process ``pid`` (and, inherited, its children)."""
+    try:
+        import resource
+        soft = max(1, math.ceil(seconds))
+        resource.prlimit(pid, resource.RLIMIT_CPU, (soft, soft + 1))
+    except (ImportError, AttributeError, ValueError, OSError):  # not Linux, or already gone
+        pass
+
+
+def _out_of_cpu(rc: int) -> bool:
+    """Stopped by its CPU time limit: SIGXCPU at the soft limit, SIGKILL at the hard one."""
+    return rc in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL)
 
 
 def _few_descriptors(limit: int = 1024) -> None:

@@ -29,6 +29,7 @@ class Options:
     minimize_seconds: float = 20.0
     profile: str = "libvirt-test"
     deviations: Path | None = deviations.TABLE
+    hang_seconds: float = 10.0
 
 
 def capability_sets(specs: list[str]) -> dict[str, frozenset[str]]:
@@ -43,7 +44,7 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
     say = progress or (lambda _msg: None)
     started = time.monotonic()
     sets = capability_sets(opts.caps)
-    oracle = Oracle(opts.oracle)
+    oracle = Oracle(opts.oracle, hang_seconds=opts.hang_seconds)
     with tempfile.TemporaryDirectory(prefix="virtconform-crosscheck-", dir=scratch_dir()) as tmp, \
             Checker(oracle, Path(tmp), jobs=opts.jobs, profile=opts.profile) as checker:
         lines: list[Document] = []
