@@ -115,6 +115,13 @@ PROBES: dict[str, str] = {
         disk("hda", extra="<address type='drive' controller='0' bus='2147483648' unit='4294967295'/>")
         + disk("sdb", extra="<address type='drive' controller='4294967295' bus='0' unit='2147483649'/>")),
     "disk-long-name-wraps-in-a-c-int": probe(disk("sdvjhssffey") + disk("vdmwlqkxb")),
+    "usb-host-and-virtio-serial-numbers-printed-as-c-ints": probe(
+        "<channel type='pty'><target type='virtio' name='org.a'/>"
+        "<address type='virtio-serial' controller='0' bus='0' port='4294967295'/></channel>"
+        "<channel type='pty'><target type='virtio' name='org.b'/>"
+        "<address type='virtio-serial' controller='0' bus='2147483648' port='7'/></channel>"
+        "<hostdev mode='subsystem' type='usb'><source><address bus='4294967291' device='2147483649'/>"
+        "</source></hostdev>"),
     # NICs
     "nic-backends": probe(nic(1) + nic(2, "ethernet", "<target dev='tap7'/><script path='/s'/>")
                           + nic(3, "client", "<source address='1.2.3.4' port='5'/>")

@@ -117,6 +117,13 @@ def as_int32(v: int) -> int:
     return v - 2**32 if v > INT_MAX else v
 
 
+def printf_d(v: int, precision: int = 1) -> str:
+    """An unsigned value printed with ``%.Nd``: read as an int, at least N digits after the
+    sign (C pads the digits, not the field: -5 is '-005', where Python's 03d gives '-05')."""
+    v = as_int32(v)
+    return ("-" if v < 0 else "") + str(abs(v)).zfill(precision)
+
+
 def xpath_number(s: str | None) -> float:
     """XPath 1.0 number(): optional '-', digits with an optional fraction, blanks
     around; anything else is NaN."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model.address import VirtioSerialAddress
 from ..model.chardev import CharDev, ChrSource, ChrTarget
+from ..model.cvalues import as_int32
 from .argvstate import ArgvState
 from .argvvalues import ArgError
 from .context import Build
@@ -142,7 +143,8 @@ def add_channels(b: Build) -> None:
             if a is not None and not isinstance(a, VirtioSerialAddress):
                 raise b.refuse("virtio serial device has invalid address type", ch)
             if isinstance(a, VirtioSerialAddress):
-                spec += f",bus=virtio-serial{a.controller}.{a.bus},nr={a.port}"
+                spec += (f",bus=virtio-serial{as_int32(a.controller)}.{as_int32(a.bus)},"  # %d
+                         f"nr={as_int32(a.port)}")
             spec += f",chardev={name}"
             if tgt.name:
                 spec += f",name={opt(tgt.name, 'channel name')}"

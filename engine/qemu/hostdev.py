@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.address import HostPciAddress, HostUsbAddress
+from ..model.cvalues import printf_d
 from ..model.hostdev import Hostdev, HostdevSource
 from .address import address_opt
 from .argvstate import ArgvState
@@ -26,9 +27,10 @@ def add_hostdevs(b: Build) -> None:
                 raise b.refuse("USB host device is missing bus/device information (libvirtd looks "
                                "a vendor/product device up on the host at start-up)", h)
             if b.device:
-                b.arg("-device", f"usb-host,hostbus={a.bus:03d},hostaddr={a.device:03d},id={b.alias(h)}")
+                b.arg("-device", f"usb-host,hostbus={printf_d(a.bus, 3)},hostaddr={printf_d(a.device, 3)},"
+                                 f"id={b.alias(h)}")
             else:
-                b.arg("-usbdevice", f"host:{a.bus:03d}.{a.device:03d}")
+                b.arg("-usbdevice", f"host:{printf_d(a.bus, 3)}.{printf_d(a.device, 3)}")  # %.3d
         else:
             a = src.address
             host = f"{a.bus:02x}:{a.slot:02x}.{a.function:x}"
