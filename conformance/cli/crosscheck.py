@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--jobs", type=int, default=0, help="worker processes for our engine (default: CPUs)")
     p.add_argument("--minimize-seconds", type=float, default=20.0, metavar="S",
                    help="time for minimizing the witnesses; 0: keep the smallest seen (default: 20.0)")
+    p.add_argument("--mutants", type=int, default=0, metavar="K",
+                   help="also check K value mutants of every document given: one or two values "
+                        "replaced by edges of C integers and libvirt's parsers (seeded by --seed; default: 0)")
     p.add_argument("--hang-seconds", type=float, default=10.0, metavar="S",
                    help="a document the oracle answers in none of this time is answered 'libvirt hangs' "
                         "(default: 10.0)")
@@ -50,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --count N [--seed S] or FILE...")
     if (args.count or 0) < 0 or args.jobs < 0 or args.minimize_seconds < 0:
         raise UsageError("--count, --jobs and --minimize-seconds must not be negative")
+    if args.mutants < 0:
+        raise UsageError("--mutants must not be negative")
+    if args.mutants and not args.files:
+        raise UsageError("--mutants needs documents given as FILE...")
     if args.hang_seconds <= 0:
         raise UsageError("--hang-seconds must be positive")
     table: Path | None = deviations.TABLE
@@ -60,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     opts = Options(oracle=args.oracle, caps=args.caps or [], count=args.count, seed=args.seed,
                    files=args.files, modes=args.mode or ["xml2xml", "argv", "argv2xml"], jobs=args.jobs,
                    minimize_seconds=args.minimize_seconds, profile=args.profile, deviations=table,
-                   hang_seconds=args.hang_seconds)
+                   hang_seconds=args.hang_seconds, mutants=args.mutants)
     progress = None if args.json else (lambda msg: print(f"crosscheck: {msg}", file=sys.stderr, flush=True))
     report = crosscheck(opts, progress)
     if args.out:

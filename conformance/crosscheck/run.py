@@ -30,6 +30,14 @@ class Options:
     profile: str = "libvirt-test"
     deviations: Path | None = deviations.TABLE
     hang_seconds: float = 10.0
+    mutants: int = 0   # value mutants of each document given (generators/edgevalues.py)
+
+
+def mutants_of(docs: list[Document], k: int, seed: int) -> list[Document]:
+    """``k`` value mutants of each document, named after it, random values pinned."""
+    from virtconform.conformance.generators.edgevalues import value_mutants
+    return [Document(f"{d.name} ~{i + 1}", pin_random(m))
+            for d in docs for i, m in enumerate(value_mutants(d.text, k, seed))]
 
 
 def capability_sets(specs: list[str]) -> dict[str, frozenset[str]]:
@@ -51,6 +59,9 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
         if opts.files:
             docs, lines = inputs(opts.files)
             source = f"{len(opts.files)} path(s)"
+            if opts.mutants:
+                docs += mutants_of(docs, opts.mutants, opts.seed)
+                source += f" and {opts.mutants} value mutant(s) of each document (seed {opts.seed})"
         else:
             count = opts.count or 0
             say(f"generating {count} documents (seed {opts.seed})")
