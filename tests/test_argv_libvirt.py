@@ -115,6 +115,10 @@ PROBES: dict[str, str] = {
         disk("hda", extra="<address type='drive' controller='0' bus='2147483648' unit='4294967295'/>")
         + disk("sdb", extra="<address type='drive' controller='4294967295' bus='0' unit='2147483649'/>")),
     "disk-long-name-wraps-in-a-c-int": probe(disk("sdvjhssffey") + disk("vdmwlqkxb")),
+    # qemuBuildDriveDevStr ignores qemuBuildDeviceAddressStr's failure: no address, no refusal
+    "virtio-disk-address-with-a-function": probe(
+        disk("vda", extra="<address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x1'/>")
+        + disk("vdb", extra="<address type='pci' slot='0x08' function=' 5'/>")),
     "usb-host-and-virtio-serial-numbers-printed-as-c-ints": probe(
         "<channel type='pty'><target type='virtio' name='org.a'/>"
         "<address type='virtio-serial' controller='0' bus='0' port='4294967295'/></channel>"

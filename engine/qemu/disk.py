@@ -133,7 +133,7 @@ def drive_device_spec(b: Build, disk: Disk) -> str:
         spec = (f"scsi-disk,bus=scsi{as_int32(addr.controller)}.{as_int32(addr.bus)},"
                 f"scsi-id={as_int32(addr.unit)}")
     elif bus == "virtio":
-        spec = "virtio-blk-pci" + address_opt(b, disk)
+        spec = "virtio-blk-pci" + address_opt(b, disk, failure_ignored=True)
     elif bus == "usb":
         spec = "usb-storage"
     else:
