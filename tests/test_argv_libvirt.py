@@ -115,6 +115,10 @@ PROBES: dict[str, str] = {
         disk("hda", extra="<address type='drive' controller='0' bus='2147483648' unit='4294967295'/>")
         + disk("sdb", extra="<address type='drive' controller='4294967295' bus='0' unit='2147483649'/>")),
     "disk-long-name-wraps-in-a-c-int": probe(disk("sdvjhssffey") + disk("vdmwlqkxb")),
+    # an empty model is a model ('-net nic,...,model=', '-device ,vlan=...'); VNC's display
+    # is the port minus 5900 in a C int
+    "nic-empty-model": probe(nic(1, "user", "<model type=''/>")),
+    "vnc-port-wraps": probe("<graphics type='vnc' port='-2147483648'/>"),
     # qemuBuildDriveDevStr ignores qemuBuildDeviceAddressStr's failure: no address, no refusal
     "virtio-disk-address-with-a-function": probe(
         disk("vda", extra="<address type='pci' domain='0x0000' bus='0x00' slot='0x07' function='0x1'/>")

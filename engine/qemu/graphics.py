@@ -38,7 +38,7 @@ def add_graphics(b: Build) -> None:
         port = vnc_port(g)
         if b.has("vnc-colon"):
             listen = g.listen or conf.vnc_listen
-            spec = (opt(listen, "VNC listen address") if listen else "") + f":{port - 5900}"
+            spec = (opt(listen, "VNC listen address") if listen else "") + f":{wrap_int(port - 5900)}"  # int
             if getattr(g, "passwd", None) or conf.vnc_password:
                 spec += ",password"
             if conf.vnc_tls:
@@ -53,7 +53,7 @@ def add_graphics(b: Build) -> None:
             if g.listen:
                 b.warn("a VNC listen address needs -vnc HOST:DISPLAY (the vnc-colon capability); "
                        "libvirt drops it", g)
-            spec = str(port - 5900)
+            spec = str(wrap_int(port - 5900))
         b.arg("-vnc", spec)
         if g.keymap:
             b.arg("-k", g.keymap)

@@ -15,7 +15,7 @@ from .family import Family, Option
 def nic_spec(b: Build, net: Interface, vlan: int) -> str:
     """qemuBuildNicStr: 'nic,macaddr=..,vlan=N[,model=..][,name=..]'."""
     s = f"nic,macaddr={net.mac},vlan={vlan}"
-    if net.model:
+    if net.model is not None:  # an empty type='' is a model too: ',model='
         s += f",model={opt(net.model, 'NIC model')}"
     if b.alias(net):
         s += f",name={b.alias(net)}"
@@ -24,7 +24,7 @@ def nic_spec(b: Build, net: Interface, vlan: int) -> str:
 
 def nic_device_spec(b: Build, net: Interface, vlan: int) -> str:
     """qemuBuildNicDevStr."""
-    model = net.model or "rtl8139"
+    model = "rtl8139" if net.model is None else net.model  # type='' gives '-device ,vlan=...'
     if model == "virtio":
         model = "virtio-net-pci"
     s = opt(model, "NIC model")
