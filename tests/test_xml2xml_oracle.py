@@ -110,6 +110,9 @@ P += [dom(body=HVM + c) for c in ["<cpu match='exact'/>", "<cpu match='bogus'><m
 P += [dom(body=HVM + c) for c in ["<seclabel type='dynamic'/>", "<seclabel model='m'/>", "<seclabel type='static' model='a&amp;b'><label>l&lt;</label></seclabel>",
       "<seclabel type='static' model='m'><label></label></seclabel>", "<seclabel type='static'><label>x</label></seclabel>",
       "<seclabel type='static' model='m'><label>a</label><label>b</label></seclabel>", "<seclabel/><seclabel type='static' model='m'><label>x</label></seclabel>"]]
+# virXPathStringLimit: a model of 256 bytes or more, a label of 4096 or more, is a missing one
+P += [dom(body=HVM + f"<seclabel type='static' model='{m}'><label>{lab}</label></seclabel>")
+      for m, lab in [("x" * 255, "l"), ("x" * 256, "l"), ("\u00e9" * 128, "l"), ("m", "l" * 4095), ("m", "l" * 4096)]]
 
 # other hypervisors: defaults of the guest capabilities, default video per hypervisor
 for _t in ("lxc", "openvz", "test", "uml", "vbox", "vmware", "one", "phyp", "hyperv", "vserver", "ldom", "xen"):

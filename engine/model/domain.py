@@ -348,6 +348,16 @@ _DEVICE_ORDER = tuple(Devices.__dict__[n] for n in (
     "channels", "inputs", "graphics", "sounds", "videos", "hostdevs", "watchdog", "memballoon"))
 
 
+#: virXPathStringLimit's bounds for a security label (VIR_SECURITY_*_BUFLEN, NUL included)
+SECURITY_MODEL_BUFLEN, SECURITY_LABEL_BUFLEN = 256 + 1, 4096 + 1
+
+
+def _limited(value: str | None, buflen: int) -> str | None:
+    """virXPathStringLimit: a value of buflen - 1 bytes or more is none at all (so a long
+    model is a *missing* one, as libvirt reports it)."""
+    return None if value is not None and len(value.encode("utf-8")) >= buflen - 1 else value
+
+
 def _xstring(elem: etree._Element, expr: str) -> str | None:
     """virXPathString: the XPath string, or None when it is empty."""
     m = _FIRST_CHILD.fullmatch(expr)
@@ -549,10 +559,10 @@ class Domain(Element):
             raise label.error("XML description for invalid security type is not well formed or invalid")
         if label.type == "dynamic":
             return None
-        label.model = xs("string(./seclabel/@model)")
+        label.model = _limited(xs("string(./seclabel/@model)"), SECURITY_MODEL_BUFLEN)
         if label.model is None:
             raise label.error("XML description for missing security model is not well formed or invalid")
-        label.label = xs("string(./seclabel/label[1])")
+        label.label = _limited(xs("string(./seclabel/label[1])"), SECURITY_LABEL_BUFLEN)
         if label.label is None:
             raise label.error("XML description for security label is missing is not well formed or invalid")
         return label
