@@ -481,3 +481,17 @@ def test_mutants_of_reference_documents_agree_with_libvirt(oracle: str, referenc
     report = json.loads(capsys.readouterr().out)
     assert report["documents"] > len(files)
     assert rc == 0, [g["kind"] for g in report["groups"] + report["crashes"]]
+
+
+def test_line_mutants_change_values_not_words() -> None:
+    from virtconform.conformance.generators.edgevalues import line_mutants
+    line = "LC_ALL=C HOME=/h /usr/bin/qemu -S -M pc -m 214 -drive file=/a,if=ide,bus=0,unit=0 -net none\n"
+    got = line_mutants(line, 30, seed=1)
+    assert got == line_mutants(line, 30, seed=1) and len(got) == 30
+    words = line.split(" ")
+    for m in got:
+        mw = m.split(" ")
+        assert len(mw) == len(words) and m.endswith("\n")
+        changed = [i for i, (a, b) in enumerate(zip(words, mw, strict=True)) if a != b]
+        assert len(changed) <= 2 and all(i > 2 and not words[i].startswith("-") for i in changed)
+    assert line_mutants("/usr/bin/qemu -S\n", 3, 1) == []

@@ -27,8 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--minimize-seconds", type=float, default=20.0, metavar="S",
                    help="time for minimizing the witnesses; 0: keep the smallest seen (default: 20.0)")
     p.add_argument("--mutants", type=int, default=0, metavar="K",
-                   help="also check K value mutants of every document given: one or two values "
-                        "replaced by edges of C integers and libvirt's parsers (seeded by --seed; default: 0)")
+                   help="also check K value mutants of every document and command line given: one or two "
+                        "values replaced by edges of C integers and libvirt's parsers (seeded by --seed; "
+                        "default: 0)")
     p.add_argument("--hang-seconds", type=float, default=10.0, metavar="S",
                    help="a document the oracle answers in none of this time is answered 'libvirt hangs' "
                         "(default: 10.0)")

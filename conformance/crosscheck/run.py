@@ -40,6 +40,12 @@ def mutants_of(docs: list[Document], k: int, seed: int) -> list[Document]:
             for d in docs for i, m in enumerate(value_mutants(d.text, k, seed))]
 
 
+def line_mutants_of(lines: list[Document], k: int, seed: int) -> list[Document]:
+    """``k`` value mutants of each command line given, named after it."""
+    from virtconform.conformance.generators.edgevalues import line_mutants
+    return [Document(f"{d.name} ~{i + 1}", m) for d in lines for i, m in enumerate(line_mutants(d.text, k, seed))]
+
+
 def capability_sets(specs: list[str]) -> dict[str, frozenset[str]]:
     """Each spec (a named set, flag names, or both) under its own name; none: every named set."""
     from virtconform.engine.caps.flags import NAMED_SETS, resolve
@@ -61,6 +67,7 @@ def crosscheck(opts: Options, progress: Callable[[str], None] | None = None) -> 
             source = f"{len(opts.files)} path(s)"
             if opts.mutants:
                 docs += mutants_of(docs, opts.mutants, opts.seed)
+                lines += line_mutants_of(lines, opts.mutants, opts.seed)
                 source += f" and {opts.mutants} value mutant(s) of each document (seed {opts.seed})"
         else:
             count = opts.count or 0

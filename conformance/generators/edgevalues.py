@@ -6,7 +6,8 @@ as a negative ``int``, 2^32 - 1 printed with ``%d`` as -1, a disk name long enou
 wrap ``virDiskNameToIndex``, ``' 5'`` accepted by ``strtol``) the schema does not name.
 A mutant keeps everything else of a document someone wrote, so it reaches deep into the
 driver before the edge value is read. ``crosscheck --mutants K`` checks K mutants of
-every document it is given beside the document itself.
+every document it is given beside the document itself; a QEMU command line (``.args``)
+gets the same treatment, word by word (``line_mutants``), for libvirt's reader of them.
 """
 from __future__ import annotations
 
@@ -70,4 +71,32 @@ def value_mutants(text: str, count: int, seed: int) -> list[str]:
                 el.text = old
             else:
                 el.set(name, old)
+    return out
+
+
+def line_mutants(line: str, count: int, seed: int) -> list[str]:
+    """``count`` mutants of a QEMU command line: in one or two words after the emulator,
+    a whole option value, or one ``key=value`` item's value, replaced by an edge value
+    (without spaces or newlines: those would change the words, not a value)."""
+    words = line.rstrip("\n").split(" ")
+    start = next((i + 1 for i, w in enumerate(words) if "=" not in w), len(words))  # after env and emulator
+    sites = [i for i in range(start, len(words)) if words[i] and not words[i].startswith("-")]
+    if not sites:
+        return []
+    values = [v for v in EDGE_VALUES if " " not in v and "\t" not in v and "\n" not in v]
+    r = random.Random(f"{seed}:{line}")
+    out: list[str] = []
+    for _ in range(count):
+        mutant = list(words)
+        for i in r.sample(sites, min(r.randint(1, 2), len(sites))):
+            items = mutant[i].split(",")
+            keyed = [k for k, item in enumerate(items) if "=" in item]
+            value = r.choice(values)
+            if keyed and r.random() < 0.8:
+                k = r.choice(keyed)
+                items[k] = items[k].split("=", 1)[0] + "=" + value
+                mutant[i] = ",".join(items)
+            else:
+                mutant[i] = value
+        out.append(" ".join(mutant) + "\n")
     return out
