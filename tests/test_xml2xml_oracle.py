@@ -135,6 +135,9 @@ P = DEVICE_PROBES
 P += ["<disk type='file'><source file='/a'/><source file='/b'/><target dev='hda'/><target dev='hdb'/></disk>",
       "<disk type='file'><source dev='/x'/><source file='/b'/><target bus='ide'/><target dev='hdb' bus='scsi'/></disk>",
       "<disk type='file'><source file=''/><target dev='hda'/></disk>",
+      # the parser knows a sata bus (its 2010 schema does not): no drive address, no controller
+      "<disk type='file'><source file='/a'/><target dev='sdb' bus='sata'/></disk>",
+      "<disk type='file'><source file='/a'/><target dev='hdq' bus='sata'/></disk>",
       "<disk type='file' device='cdrom'><source file=''/><target dev='hdc'/></disk>",
       "<disk type='block' device='cdrom'><source dev='/dev/sr0'/><target dev='hdc'/><readonly/></disk>",
       "<disk type='file'><driver type='qcow2'/><driver name='qemu' cache='none'/><driver name='x'/><source file='/a'/><target dev='vda'/></disk>",

@@ -15,7 +15,7 @@ from .cvalues import as_int32
 
 DISK_TYPES = ("file", "block", "dir")
 DISK_DEVICES = ("disk", "cdrom", "floppy")
-DISK_BUSES = ("ide", "fdc", "scsi", "virtio", "xen", "usb", "uml")
+DISK_BUSES = ("ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata")  # sata: the parser knows it, the 2010 schema does not
 CACHE_MODES = ("default", "none", "writethrough", "writeback")
 ERROR_POLICIES = ("default", "stop", "ignore", "enospace")
 #: virDiskNameToIndex's prefixes (libvirt 0.8.3 has no 'ubd' among them)
