@@ -118,6 +118,7 @@ PROBES: dict[str, str] = {
     # an empty model is a model ('-net nic,...,model=', '-device ,vlan=...'); VNC's display
     # is the port minus 5900 in a C int
     "nic-empty-model": probe(nic(1, "user", "<model type=''/>")),
+    "disk-empty-serial": probe(disk("hda", extra="<serial/>") + disk("hdb", extra="<serial></serial>")),
     "vnc-port-wraps": probe("<graphics type='vnc' port='-2147483648'/>"),
     # qemuBuildDriveDevStr ignores qemuBuildDeviceAddressStr's failure: no address, no refusal
     "virtio-disk-address-with-a-function": probe(

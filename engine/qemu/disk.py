@@ -48,7 +48,7 @@ def _dropped(b: Build, disk: Disk, legacy: bool) -> None:
                "capability); libvirt drops it and QEMU probes the format", disk)
     if disk.cache and legacy:
         b.warn(f"{what}: cache mode '{disk.cache}' needs -drive; libvirt drops it", disk)
-    if disk.serial and (legacy or not b.has("drive-serial")):
+    if disk.serial is not None and (legacy or not b.has("drive-serial")):
         b.warn(f"{what}: a disk serial needs -drive serial= (the drive-serial capability); "
                "libvirt drops it", disk)
     if disk.error_policy and (legacy or not b.has("monitor-json")):
@@ -110,7 +110,7 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
         parts.append(",readonly=on")
     if disk.driver_type and disk.type != "dir" and b.has("drive-format"):
         parts.append(f",format={opt(disk.driver_type, 'disk format')}")
-    if disk.serial and b.has("drive-serial"):
+    if disk.serial is not None and b.has("drive-serial"):  # <serial/> is "": ",serial="
         if not _SERIAL_CHARS.fullmatch(disk.serial):
             raise b.refuse(f"driver serial '{disk.serial}' contains unsafe characters", disk)
         parts.append(f",serial={disk.serial}")
