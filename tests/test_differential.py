@@ -57,3 +57,30 @@ def test_a_difference_fails_with_its_kind(monkeypatch) -> None:
     monkeypatch.setenv("FAKE_ORACLE_SUB", r" -usb=> -no-kqemu -usb")
     with pytest.raises(AssertionError, match=r"qemu-0\.9\.1: argv: -no-kqemu only in libvirt"):
         differential.prop_agrees_with_libvirt(PLAIN)
+
+
+def test_edge_values_property_checks_the_documents_value_mutant(monkeypatch) -> None:
+    """It pushes the document's value mutant, not the document, through both sides, and a
+    failure shows that mutant (the same one for the same document: it replays)."""
+    prop = PROPERTIES["edge-values-agree-with-libvirt"]
+    assert prop.check is differential.prop_edge_values_agree
+    mutant = differential.edge_mutant(PLAIN)
+    assert mutant != PLAIN and mutant == differential.edge_mutant(PLAIN)
+    monkeypatch.setenv("VIRTCONFORM_ORACLE", FAKE)
+    try:
+        differential.prop_edge_values_agree(PLAIN)
+    except Skip:
+        pass
+    # a document whose mutant we still read: the fake refusing everything then disagrees
+    from virtconform.conformance.crosscheck.ours import Ours
+    doc = next(d for d in (to_text(numbered_domain(11, k)[1]) for k in range(60))
+               if Ours().xml2xml(differential._pin(differential.edge_mutant(d))).built)
+    differential._checker.cache_clear()
+    monkeypatch.setenv("FAKE_ORACLE_REFUSE", "<")
+    seen: list[str] = []
+    real = differential.batch_agrees_with_libvirt
+    monkeypatch.setattr(differential, "batch_agrees_with_libvirt",
+                        lambda xmls: seen.extend(xmls) or real(xmls))
+    with pytest.raises(AssertionError, match="we build, libvirt refuses.*on its value mutant"):
+        differential.prop_edge_values_agree(doc)
+    assert seen == [differential.edge_mutant(doc)]

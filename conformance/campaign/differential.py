@@ -6,6 +6,9 @@ present, a document goes through both sides:
 - ``agrees-with-libvirt``: xml2xml, argv for a legacy and a ``-device`` capability set,
   and argv2xml of the command lines libvirt built for them give the same output, or both
   refuse;
+- ``edge-values-agree-with-libvirt``: the same, on a value mutant of the document (one or
+  two values replaced by edges of C integers and libvirt's parsers,
+  ``generators/edgevalues.py``), where the schema's datatypes do not lead the generator;
 - ``argv-xml-argv``: the round trip argv -> xml -> argv changes exactly what libvirt's own
   round trip changes. libvirt's reader (qemuParseCommandLine) is lossy by design and
   buggy in places -- it does not read the ``-device``/``-chardev``/``-netdev`` syntax, drops
@@ -281,6 +284,31 @@ def prop_argv_xml_argv(xml: str) -> None:
     _raise(batch_argv_xml_argv([xml])[0])
 
 
+# ---------------------------------------------------------------- edge-values-agree-with-libvirt
+def edge_mutant(xml: str) -> str:
+    """The value mutant a document stands for (the same for the same text, so a failing
+    example replays; the document itself where it has no value to replace)."""
+    from virtconform.conformance.generators.edgevalues import value_mutants
+    got = value_mutants(xml, 1, seed=0)
+    return got[0] if got else xml
+
+
+def batch_edge_values_agree(xmls: list[str]) -> list[BaseException | None]:
+    mutants = [edge_mutant(x) for x in xmls]
+    out: list[BaseException | None] = []
+    for mutant, outcome in zip(mutants, batch_agrees_with_libvirt(mutants), strict=True):
+        if isinstance(outcome, AssertionError):
+            outcome = AssertionError(f"{outcome} -- on its value mutant (edge_mutant):\n{mutant}")
+        out.append(outcome)
+    return out
+
+
+def prop_edge_values_agree(xml: str) -> None:
+    """A value mutant of the document (edges of C integers and libvirt's parsers) agrees
+    with libvirt's own code, as agrees-with-libvirt; deviation rows excepted."""
+    _raise(batch_edge_values_agree([xml])[0])
+
+
 def _raise(outcome: BaseException | None) -> None:
     if outcome is not None:
         raise outcome
@@ -290,6 +318,8 @@ def _raise(outcome: BaseException | None) -> None:
 # deviation row that covers a comma wherever the value sits (comma-in-option-value)
 AGREES_WITH_LIBVIRT = register(Property("agrees-with-libvirt", prop_agrees_with_libvirt, kinds=BOTH,
                                         unavailable=_unavailable, batch=batch_agrees_with_libvirt, warm=warm))
+EDGE_VALUES_AGREE = register(Property("edge-values-agree-with-libvirt", prop_edge_values_agree, kinds=BOTH,
+                                      unavailable=_unavailable, batch=batch_edge_values_agree))
 # libvirt's builder refuses about 45% of generated domains with both sets (timer names,
 # CPU models, ...): nothing is then read back
 ARGV_XML_ARGV = register(Property("argv-xml-argv", prop_argv_xml_argv, kinds=BOTH, unavailable=_unavailable,
