@@ -495,3 +495,15 @@ def test_line_mutants_change_values_not_words() -> None:
         changed = [i for i, (a, b) in enumerate(zip(words, mw, strict=True)) if a != b]
         assert len(changed) <= 2 and all(i > 2 and not words[i].startswith("-") for i in changed)
     assert line_mutants("/usr/bin/qemu -S\n", 3, 1) == []
+
+
+def test_a_document_we_refuse_for_the_controller_bound_is_not_sent(tmp_path: Path, monkeypatch, capsys) -> None:
+    """libvirt hangs on it (docs/deviations.md: implied-controllers); the fake would answer
+    it in a moment, so an answer that is not 'libvirt hangs' means it was asked."""
+    doc = tmp_path / "many.xml"
+    doc.write_text(DOMAIN.format(n=1, description="x").replace("</devices>", "<disk type='file'><source file='/a'/>"
+                                                               "<target dev='sdzzzzzz'/></disk></devices>"))
+    rc, report = _crosscheck(monkeypatch, capsys, ["--mode", "xml2xml", "--mode", "argv", "--caps", "qemu-0.9.1",
+                                                   str(doc)])
+    kinds = [g["kind"] for g in report["groups"]]
+    assert rc == 1 and kinds and all("libvirt hangs, we refuse" in k for k in kinds), kinds
