@@ -32,7 +32,7 @@ def _source(b: Build, disk: Disk, escape: bool = True) -> str:
     where the name sits inside -drive's option list."""
     if disk.type != "dir":
         return opt(disk.src or "", "disk source") if escape else c_str(disk.src)
-    if disk.driver_type and disk.driver_type != "fat":
+    if disk.driver_type is not None and disk.driver_type != "fat":  # type="" too
         raise b.refuse(f"unsupported disk driver type for '{disk.driver_type}'", disk)
     if not disk.readonly:
         raise b.refuse("cannot create virtual FAT disks in read-write mode", disk)
@@ -108,7 +108,7 @@ def drive_spec(b: Build, disk: Disk, bootable: bool, with_device: bool) -> str:
         parts.append(",boot=on")
     if disk.readonly and with_device:
         parts.append(",readonly=on")
-    if disk.driver_type and disk.type != "dir" and b.has("drive-format"):
+    if disk.driver_type and disk.type != "dir" and b.has("drive-format"):  # "" is none here (*type != 0)
         parts.append(f",format={opt(disk.driver_type, 'disk format')}")
     if disk.serial is not None and b.has("drive-serial"):  # <serial/> is "": ",serial="
         if not _SERIAL_CHARS.fullmatch(disk.serial):

@@ -48,7 +48,7 @@ def host_spec(b: Build, net: Interface, sep: str, vlan: int, tapfd: str | None) 
         if net.target:
             parts.append(f"{sep}ifname={opt(net.target, 'interface name')}")
             sep = ","
-        if net.script:
+        if net.script is not None:  # path="" is a script too: "script="
             parts.append(f"{sep}script={opt(net.script, 'script path')}")
             sep = ","
     elif t in _SOCKET_KEY:
