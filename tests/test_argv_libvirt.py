@@ -121,6 +121,8 @@ PROBES: dict[str, str] = {
     "disk-empty-serial": probe(disk("hda", extra="<serial/>") + disk("hdb", extra="<serial></serial>")),
     "empty-script-and-driver-type": probe(nic(1, "ethernet", "<script path=''/>")
                                           + disk("hda", extra="<driver name='qemu' type=''/>")),
+    "empty-keymap-and-ifname": probe(nic(1, "ethernet", "<target dev=''/>")
+                                     + "<graphics type='vnc' port='5901' keymap=''/>"),
     "fat-disk-empty-driver-type": probe(disk("hdb", kind="dir", src="/srv", extra="<driver type=''/><readonly/>")),
     "vnc-port-wraps": probe("<graphics type='vnc' port='-2147483648'/>"),
     # qemuBuildDriveDevStr ignores qemuBuildDeviceAddressStr's failure: no address, no refusal

@@ -71,6 +71,10 @@ P += [dom(body=o) for o in ["<os><type>hvm</type></os>", "<os><type>hvm</type><k
       "<os><type>exe</type><init>/init</init></os>", "<os><type>xen</type></os>", "<os><type>linux</type></os>",
       "<bootloader>/b</bootloader>", "<bootloader/>", "<bootloader>/b</bootloader><bootloader_args>-x &amp;</bootloader_args><os><type>hvm</type><boot dev='cdrom'/></os>",
       "<bootloader_args>-x</bootloader_args><os><type>hvm</type></os>"]]
+# a bootloader's guest whose <type> names no OS: its arch and machine still count
+P += [dom("<domain type='kvm'>", "<bootloader>/b</bootloader><os>" + t + "</os>") for t in [
+      "<type arch=' '></type>", "<type arch='x86_64' machine='xenner'/>", "<type arch='i686'/>",
+      "<type machine='pc'></type>"]]
 P += [dom("<domain type='kvm'>", o) for o in ["<os><type>hvm</type></os>", "<os><type arch='i686'>hvm</type></os>", "<os><type>xen</type></os>", "<os><type>linux</type></os>", "<os><type machine='pc-0.10'>hvm</type></os>"]]
 P += [dom("<domain type='xen'>", o) for o in ["<os><type arch='x86_64'>xen</type></os>", "<os><type arch='x86_64'>linux</type></os>", "<os><type>xen</type></os>"]]
 P += [dom("<domain type='kqemu'>", "<os><type>hvm</type></os>")]

@@ -446,11 +446,13 @@ class Domain(Element):
         self.bootloader_args = xs("string(./bootloader_args)")
         nodes = _xpath(elem, "./os[1]")
         os_ = self.os = located(Os(), nodes[0] if nodes else None)
+        # the arch and machine are read whether or not the type names an OS (a bootloader's
+        # guest without one is 'xen', with the arch and machine its <type> gives)
         name = xs("string(./os/type[1])")
-        if name is not None:
+        arch, machine = xs("string(./os/type[1]/@arch)"), xs("string(./os/type[1]/@machine)")
+        if name is not None or arch is not None or machine is not None:
             nodes = _xpath(elem, "./os/type[1]")
-            os_.type = located(OsType(name=name, arch=xs("string(./os/type[1]/@arch)"),
-                                      machine=xs("string(./os/type[1]/@machine)")), nodes[0] if nodes else None)
+            os_.type = located(OsType(name=name, arch=arch, machine=machine), nodes[0] if nodes else None)
         for f in ("init", "kernel", "initrd", "cmdline", "root", "loader"):
             setattr(os_, f, xs(f"string(./os/{f}[1])"))
         os_.boot = [Boot.parse(b, doc) for b in _xpath(elem, "./os/boot")]

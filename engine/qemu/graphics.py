@@ -55,7 +55,7 @@ def add_graphics(b: Build) -> None:
                        "libvirt drops it", g)
             spec = str(wrap_int(port - 5900))
         b.arg("-vnc", spec)
-        if g.keymap:
+        if g.keymap is not None:  # keymap='' too: an empty argument
             b.arg("-k", g.keymap)
         # QEMU's VNC audio extension: never let it open the host's sound devices
         b.env("QEMU_AUDIO_DRV", "none")

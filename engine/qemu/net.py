@@ -45,7 +45,7 @@ def host_spec(b: Build, net: Interface, sep: str, vlan: int, tapfd: str | None) 
         sep = ","
     elif t == "ethernet":
         parts = ["tap"]
-        if net.target:
+        if net.target is not None:  # dev='' too: "ifname="
             parts.append(f"{sep}ifname={opt(net.target, 'interface name')}")
             sep = ","
         if net.script is not None:  # path="" is a script too: "script="
