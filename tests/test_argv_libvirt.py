@@ -123,6 +123,10 @@ PROBES: dict[str, str] = {
                                           + disk("hda", extra="<driver name='qemu' type=''/>")),
     "empty-keymap-and-ifname": probe(nic(1, "ethernet", "<target dev=''/>")
                                      + "<graphics type='vnc' port='5901' keymap=''/>"),
+    "empty-vnc-password-and-channel-name": probe(
+        "<graphics type='vnc' port='5910' passwd=''/>"
+        "<channel type='pty'><target type='virtio' name=''/></channel>"),
+    "sdl-empty-display-and-xauth": probe("<graphics type='sdl' display='' xauth=''/>"),
     "fat-disk-empty-driver-type": probe(disk("hdb", kind="dir", src="/srv", extra="<driver type=''/><readonly/>")),
     "vnc-port-wraps": probe("<graphics type='vnc' port='-2147483648'/>"),
     # qemuBuildDriveDevStr ignores qemuBuildDeviceAddressStr's failure: no address, no refusal

@@ -309,3 +309,14 @@ def test_argv_cli_forms_warnings_and_strict(tmp_path) -> None:
     shell = subprocess.run(cli + ["--caps", "", "--shell", str(f)], capture_output=True, text=True).stdout
     assert " -append console=ttyS0 quiet " in plain
     assert " -append 'console=ttyS0 quiet' " in shell
+
+
+def test_qemu_conf_vnc_password_and_listen_count_when_set_even_empty() -> None:
+    """qemudBuildCommandLine tests driver->vncPassword for NULL, and a graphics listen
+    address (even '') wins over qemu.conf's: a set value counts whatever it holds."""
+    dom = domain("    <graphics type='vnc' port='5901'/>\n")
+    assert argv(dom, "vnc-colon", conf=QemuConf()).endswith(" -vnc :1\n")
+    assert argv(dom, "vnc-colon", conf=QemuConf(vnc_password="")).endswith(" -vnc :1,password\n")
+    assert argv(dom, "vnc-colon", conf=QemuConf(vnc_listen="10.0.0.1")).endswith(" -vnc 10.0.0.1:1\n")
+    empty_listen = domain("    <graphics type='vnc' port='5901' listen=''/>\n", validate=False)
+    assert argv(empty_listen, "vnc-colon", conf=QemuConf(vnc_listen="10.0.0.1")).endswith(" -vnc :1\n")

@@ -146,7 +146,7 @@ def add_channels(b: Build) -> None:
                 spec += (f",bus=virtio-serial{as_int32(a.controller)}.{as_int32(a.bus)},"  # %d
                          f"nr={as_int32(a.port)}")
             spec += f",chardev={name}"
-            if tgt.name:
+            if tgt.name is not None:  # name="" too: ",name="
                 spec += f",name={opt(tgt.name, 'channel name')}"
             b.arg("-device", spec)
 

@@ -37,9 +37,9 @@ def add_graphics(b: Build) -> None:
     if g.type == "vnc":
         port = vnc_port(g)
         if b.has("vnc-colon"):
-            listen = g.listen or conf.vnc_listen
+            listen = g.listen if g.listen is not None else conf.vnc_listen  # listen="" wins
             spec = (opt(listen, "VNC listen address") if listen else "") + f":{wrap_int(port - 5900)}"  # int
-            if getattr(g, "passwd", None) or conf.vnc_password:
+            if getattr(g, "passwd", None) is not None or conf.vnc_password is not None:  # "" too
                 spec += ",password"
             if conf.vnc_tls:
                 spec += ",tls"
@@ -60,9 +60,9 @@ def add_graphics(b: Build) -> None:
         # QEMU's VNC audio extension: never let it open the host's sound devices
         b.env("QEMU_AUDIO_DRV", "none")
     elif g.type == "sdl":
-        if g.xauth:
+        if g.xauth is not None:  # "" too: XAUTHORITY=
             b.env("XAUTHORITY", g.xauth)
-        if g.display:
+        if g.display is not None:
             b.env("DISPLAY", g.display)
         if g.fullscreen:
             b.arg("-full-screen")
