@@ -30,34 +30,33 @@ def test_a_workers_exception_ends_the_run() -> None:
         list(parallel.ordered_map(_fail_on_150, list(range(300)), 2, parallel_from=16))
 
 
-@pytest.mark.parametrize("running,expected", [(1, 4), (2, 3), (4, 1), (5, 1), (12, 1)])
-def test_default_jobs_are_the_cores_other_tasks_leave_free(monkeypatch: pytest.MonkeyPatch, running: int,
-                                                           expected: int) -> None:
-    """/proc/loadavg's runnable count includes the reader itself."""
+def _four_cores_and_proc_loadavg(monkeypatch: pytest.MonkeyPatch, content: str | None) -> None:
+    """Four cores, and /proc/loadavg holding ``content`` (None: there is no such file)."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
     real_open = open
 
     def fake_open(path, *a, **k):  # type: ignore[no-untyped-def]
-        if path == "/proc/loadavg":
-            return io.BytesIO(f"0.50 0.40 0.30 {running}/180 4242\n".encode())
-        return real_open(path, *a, **k)
+        if path != "/proc/loadavg":
+            return real_open(path, *a, **k)
+        if content is None:
+            raise FileNotFoundError(path)
+        return io.BytesIO(content.encode())
 
     monkeypatch.setattr("builtins.open", fake_open)
+
+
+@pytest.mark.parametrize("running,expected", [(1, 4), (2, 3), (4, 1), (5, 1), (12, 1)])
+def test_default_jobs_are_the_cores_other_tasks_leave_free(monkeypatch: pytest.MonkeyPatch, running: int,
+                                                           expected: int) -> None:
+    """/proc/loadavg's runnable count includes the reader itself."""
+    _four_cores_and_proc_loadavg(monkeypatch, f"0.50 0.40 0.30 {running}/180 4242\n")
     assert parallel.default_jobs() == expected
 
 
 @pytest.mark.parametrize("load,expected", [(0.0, 4), (1.2, 3), (2.6, 1), (3.7, 1), (9.0, 1)])
 def test_without_proc_the_load_average_decides(monkeypatch: pytest.MonkeyPatch, load: float,
                                                expected: int) -> None:
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
-    real_open = open
-
-    def no_proc(path, *a, **k):  # type: ignore[no-untyped-def]
-        if path == "/proc/loadavg":
-            raise FileNotFoundError(path)
-        return real_open(path, *a, **k)
-
-    monkeypatch.setattr("builtins.open", no_proc)
+    _four_cores_and_proc_loadavg(monkeypatch, None)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert parallel.default_jobs() == expected
 
