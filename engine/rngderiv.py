@@ -692,7 +692,10 @@ class Diagnoser:
         n_before = len(self.out)
         end = self.content(p3, el, local, kids_known)
         errors = self.out[n_before:]
+        # a child that only lacks an attribute is its own fault (adding it is the smaller fix
+        # than another value of the parent's: <interface type='mcast'><source port='5'/>)
         if errors and errors[0].kind in _STRUCTURAL and errors[0].element.getparent() is el \
+                and not all(d.kind == "missing-attribute" and d.element is errors[0].element for d in errors) \
                 and not any(d.element is el for d in self.out[:n_before]):
             blamed = self._blame_attributes(opened, el, local, kids_known, errors[0])
             if blamed is not None:

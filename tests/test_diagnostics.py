@@ -206,3 +206,30 @@ def test_a_long_value_is_named_in_full() -> None:
     problems = schema.validate(xmlio.parse_bytes(text.encode(), "t.xml"))
     assert problems and problems[0].line == 2
     assert f"'{bad}'" in problems[0].message, problems[0].message
+
+
+_NIC = """<domain type='qemu'>
+  <name>m</name>
+  <memory>219200</memory>
+  <os><type arch='i686'>hvm</type></os>
+  <devices>
+    <interface type='{kind}'>
+      <source {source}/>
+    </interface>
+  </devices>
+</domain>
+"""
+
+
+@pytest.mark.parametrize("kind,source,line,column,fragment", [
+    # only an attribute missing: the child's fault (not "type='mcast' should be 'server'")
+    ("mcast", "port='5558'", 7, 7, "<source> lacks required attribute 'address'"),
+    ("mcast", "address='230.0.0.1'", 7, 7, "<source> lacks required attribute 'port'"),
+    # an attribute of another kind of source: the parent's type is what does not fit
+    ("network", "bridge='br0'", 6, 16, "value 'network' of type in <interface> does not fit its content"),
+])
+def test_a_child_lacking_an_attribute_is_blamed_itself(kind: str, source: str, line: int, column: int,
+                                                       fragment: str) -> None:
+    text = _NIC.format(kind=kind, source=source)
+    first = schema.validate(xmlio.parse_bytes(text.encode(), "n.xml"))[0]
+    assert (first.line, first.column) == (line, column) and fragment in first.message, first
