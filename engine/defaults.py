@@ -220,13 +220,15 @@ def _int32(v: int) -> int:
 #: the 1.7 million of 'sdaaaaa' hours, and a long name wrapped to ~10^8 never ends. Beyond
 #: this bound we refuse (docs/deviations.md: implied-controllers).
 MAX_IMPLIED_CONTROLLERS = 100_000
+#: the tail of that refusal, by which a differential run knows it (libvirt is not asked)
+TOO_MANY_CONTROLLERS = f"controllers (more than {MAX_IMPLIED_CONTROLLERS:,})"
 
 
 def too_many_controllers(dev: str, bus: str, count: int) -> str | None:
     """The refusal for a disk whose drive address implies ``count`` controllers, if any."""
     if count <= MAX_IMPLIED_CONTROLLERS:
         return None
-    return f"disk '{dev}' implies {count} {bus} controllers (more than {MAX_IMPLIED_CONTROLLERS:,})"
+    return f"disk '{dev}' implies {count} {bus} {TOO_MANY_CONTROLLERS}"
 
 
 def add_implicit_controllers(devs: Devices) -> None:
@@ -258,5 +260,5 @@ def add_implicit_controllers(devs: Devices) -> None:
             maybe_add("virtio-serial", idx)
 
 
-__all__ = ["MAX_IMPLIED_CONTROLLERS", "CharDev", "GuestCaps", "add_implicit_controllers", "apply_defaults",
+__all__ = ["MAX_IMPLIED_CONTROLLERS", "TOO_MANY_CONTROLLERS", "CharDev", "GuestCaps", "add_implicit_controllers", "apply_defaults",
            "generated_uuid", "too_many_controllers"]
